@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One direction of dependency:
+//   RNNRuntime (numbers only) ← RNNScript (the language) ← RNNScriptCLI (driver, REPL, files) ← rnnscript
+let package = Package(
+    name: "rnnscript",
+    products: [
+        .executable(name: "rnnscript", targets: ["rnnscript"]),
+        .library(name: "RNNRuntime", targets: ["RNNRuntime"]),
+        .library(name: "RNNScript", targets: ["RNNScript"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
+        .target(name: "RNNRuntime", dependencies: ["CBLAS"]),
+        .target(name: "RNNScript", dependencies: ["RNNRuntime"]),
+        .target(
+            name: "RNNScriptCLI",
+            dependencies: [
+                "RNNScript", "CReadline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "rnnscript", dependencies: ["RNNScriptCLI"]),
+        .testTarget(name: "RNNRuntimeTests", dependencies: ["RNNRuntime"]),
+        .testTarget(
+            name: "RNNScriptTests", dependencies: ["RNNScript", "RNNScriptCLI"],
+            exclude: ["Golden"]),
+    ]
+)

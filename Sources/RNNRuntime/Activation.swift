@@ -1,0 +1,62 @@
+/// The state nonlinearity σ of a vanilla RNN: `s_t = σ(a_t)`.
+public enum Activation: String, CaseIterable, Sendable {
+    case tanh, sigmoid, relu, linear
+
+    @inline(__always) public func apply(_ a: Double) -> Double {
+        switch self {
+        case .tanh: return Math.tanh(a)
+        case .sigmoid: return Activation.logistic(a)
+        case .relu: return a > 0 ? a : 0
+        case .linear: return a
+        }
+    }
+
+    /// σ′(a) written in terms of the output s = σ(a), so the backward pass needs
+    /// only the stored states: tanh′ = 1 − s², sigmoid′ = s(1 − s), relu′ = [s > 0].
+    @inline(__always) public func derivative(fromOutput s: Double) -> Double {
+        switch self {
+        case .tanh: return 1 - s * s
+        case .sigmoid: return s * (1 - s)
+        case .relu: return s > 0 ? 1 : 0
+        case .linear: return 1
+        }
+    }
+
+    /// γ = max σ′ (the lecture's bound on ‖diag(σ′)‖): ¼ for sigmoid, 1 otherwise.
+    public var maxDerivative: Double { self == .sigmoid ? 0.25 : 1 }
+
+    /// 1 / (1 + e⁻ˣ), evaluated without overflow for large |x|.
+    @inline(__always) static func logistic(_ x: Double) -> Double {
+        if x >= 0 { return 1 / (1 + Math.exp(-x)) }
+        let e = Math.exp(x)
+        return e / (1 + e)
+    }
+}
+
+/// The output function O of the readout: `ŷ_t = O(o_t)`.
+public enum Readout: String, CaseIterable, Sendable {
+    case softmax, sigmoid, linear
+
+    /// Applies O to one row of logits in place.
+    func apply(_ o: UnsafeMutablePointer<Double>, count k: Int) {
+        switch self {
+        case .softmax:
+            var m = -Double.infinity
+            for j in 0..<k where o[j] > m { m = o[j] }
+            var total = 0.0
+            for j in 0..<k { o[j] = Math.exp(o[j] - m); total += o[j] }
+            for j in 0..<k { o[j] /= total }
+        case .sigmoid:
+            for j in 0..<k { o[j] = Activation.logistic(o[j]) }
+        case .linear:
+            break
+        }
+    }
+}
+
+/// The per-step loss L_t; the loss of a sequence is Σ_t L_t over steps with a target.
+public enum LossKind: String, CaseIterable, Sendable {
+    case crossEntropy = "cross_entropy"
+    case squaredError = "squared_error"
+    case binaryCrossEntropy = "binary_cross_entropy"
+}

@@ -1,0 +1,41 @@
+/// Norms the inspection tools need, for the small matrices of an RNN.
+public enum LinearAlgebra {
+    /// The spectral norm ‖A‖₂, the largest singular value: √λ_max(AᵀA), with the
+    /// eigenvalues of the symmetric AᵀA found by cyclic Jacobi rotations
+    /// (converges to machine precision; at most 100 sweeps).
+    public static func spectralNorm(_ a: Matrix) -> Double {
+        if a.count == 0 { return 0 }
+        let ata = a.cols <= a.rows ? a.transposed.matmul(a) : a.matmul(a.transposed)
+        let eig = symmetricEigenvalues(ata)
+        return max(eig.max() ?? 0, 0).squareRoot()
+    }
+
+    /// The eigenvalues of a symmetric matrix (cyclic Jacobi method).
+    public static func symmetricEigenvalues(_ s: Matrix) -> [Double] {
+        let n = s.rows
+        var a = s
+        for _ in 0..<100 {
+            var off = 0.0
+            for p in 0..<n { for q in (p + 1)..<max(n, p + 1) { off += a[p, q] * a[p, q] } }
+            if off <= 1e-30 * max(a.sumOfSquares, 1e-300) { break }
+            for p in 0..<n {
+                for q in (p + 1)..<max(n, p + 1) where a[p, q] != 0 {
+                    let theta = (a[q, q] - a[p, p]) / (2 * a[p, q])
+                    let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
+                    let c = 1 / (t * t + 1).squareRoot(), sn = t * c
+                    for k in 0..<n {
+                        let akp = a[k, p], akq = a[k, q]
+                        a[k, p] = c * akp - sn * akq
+                        a[k, q] = sn * akp + c * akq
+                    }
+                    for k in 0..<n {
+                        let apk = a[p, k], aqk = a[q, k]
+                        a[p, k] = c * apk - sn * aqk
+                        a[q, k] = sn * apk + c * aqk
+                    }
+                }
+            }
+        }
+        return (0..<n).map { a[$0, $0] }
+    }
+}

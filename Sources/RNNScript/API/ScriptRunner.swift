@@ -1,0 +1,148 @@
+import RNNRuntime
+
+/// Exit statuses (sysexits where one fits).
+public enum ExitStatus: Int32, Sendable {
+    case ok = 0
+    /// An `expect` failed; everything else ran.
+    case expectationFailed = 1
+    case usage = 64
+    /// Syntax or checking errors (EX_DATAERR).
+    case scriptError = 65
+    /// Evaluation failed (EX_SOFTWARE).
+    case runtimeError = 70
+    /// A file could not be read or written (EX_IOERR).
+    case ioError = 74
+
+    init(_ phase: DiagnosticPhase) {
+        switch phase {
+        case .script: self = .scriptError
+        case .runtime: self = .runtimeError
+        case .io: self = .ioError
+        }
+    }
+}
+
+public enum OutputFormat: Sendable { case text, json }
+
+/// The driver: parse → check → run, stopping after a phase that reported
+/// errors. Output goes to injected sinks; the session state persists across
+/// calls, so the REPL feeds it one entry at a time.
+public final class ScriptRunner {
+    public private(set) var interpreter: Interpreter
+    public let format: OutputFormat
+    private let output: (String) -> Void
+    private let errors: (String) -> Void
+    private let renderer: DiagnosticRenderer
+    /// Cells run so far (numbers continue across REPL entries).
+    public private(set) var cellCount = 0
+
+    public init(host: ScriptHost, format: OutputFormat = .text, useColor: Bool = false,
+                output: @escaping (String) -> Void, errors: @escaping (String) -> Void) {
+        self.interpreter = Interpreter(host: host)
+        self.format = format
+        self.output = output
+        self.errors = errors
+        self.renderer = DiagnosticRenderer(useColor: useColor)
+    }
+
+    public var state: SessionState { interpreter.state }
+
+    /// Forgets every declaration and value (`:reset`).
+    public func reset() {
+        interpreter.state = SessionState()
+        cellCount = 0
+    }
+
+    /// Runs a whole script: any syntax or checking error stops it before the
+    /// first cell runs; a runtime error stops it at that cell.
+    public func run(_ source: SourceFile) -> ExitStatus {
+        let (statements, syntaxErrors) = Parser.parse(source)
+        if !syntaxErrors.isEmpty {
+            report(syntaxErrors, source)
+            return .scriptError
+        }
+        var checker = Checker(symbols: interpreter.state.symbols)
+        let cells = checker.check(statements)
+        if !checker.diagnostics.isEmpty {
+            report(checker.diagnostics, source)
+            return .scriptError
+        }
+        let before = (interpreter.state.expectationsPassed, interpreter.state.expectationsFailed)
+        for cell in cells {
+            if let failure = execute(cell, source) { return failure }
+        }
+        let passed = interpreter.state.expectationsPassed - before.0
+        let failed = interpreter.state.expectationsFailed - before.1
+        if passed + failed > 0 && format == .text {
+            output("expectations: \(passed) passed, \(failed) failed\n")
+        }
+        return failed > 0 ? .expectationFailed : .ok
+    }
+
+    /// What happened to one REPL entry.
+    public enum EntryOutcome: Equatable, Sendable {
+        /// The entry is unfinished (an open `{` or `[`): read another line.
+        case needsMoreInput
+        case completed(ExitStatus)
+    }
+
+    /// Runs one REPL entry: each statement is checked and run in turn, so the
+    /// statements before an error keep their effect.
+    public func runEntry(_ source: SourceFile) -> EntryOutcome {
+        let (statements, syntaxErrors) = Parser.parse(source)
+        if !syntaxErrors.isEmpty {
+            if syntaxErrors.allSatisfy(\.isAtEndOfInput) { return .needsMoreInput }
+            report(syntaxErrors.filter { !$0.isAtEndOfInput }, source)
+            return .completed(.scriptError)
+        }
+        var failed = false
+        for statement in statements {
+            var checker = Checker(symbols: interpreter.state.symbols)
+            let cells = checker.check([statement])
+            if !checker.diagnostics.isEmpty {
+                report(checker.diagnostics, source)
+                return .completed(.scriptError)
+            }
+            if let failure = execute(cells[0], source) { return .completed(failure) }
+            if case .expectation(let r)? = lastResult, !r.passed { failed = true }
+        }
+        return .completed(failed ? .expectationFailed : .ok)
+    }
+
+    private var lastResult: CellResult?
+
+    /// Runs and prints one cell; returns an exit status if it failed.
+    private func execute(_ cell: CheckedCell, _ source: SourceFile) -> ExitStatus? {
+        cellCount += 1
+        let text = source.slice(cell.range)
+        let line = source.location(of: cell.range.start).line
+        do {
+            let result = try interpreter.execute(cell, in: source)
+            lastResult = result
+            switch format {
+            case .text:
+                output(TextRenderer().renderSource(cell: cellCount, source: text) + TextRenderer().render(result) + "\n")
+            case .json:
+                output(JSONRenderer().render(cell: cellCount, line: line, source: text, kind: cell.statement.kindName, result: result))
+            }
+            return nil
+        } catch let diagnostic as Diagnostic {
+            lastResult = nil
+            switch format {
+            case .text:
+                output(TextRenderer().renderSource(cell: cellCount, source: text) + "\n")
+            case .json:
+                output(JSONRenderer().renderError(cell: cellCount, line: line, source: text, kind: cell.statement.kindName,
+                                                  diagnostic: diagnostic, location: source.location(of: diagnostic.range.start)))
+            }
+            report([diagnostic], source)
+            return ExitStatus(diagnostic.message.phase)
+        } catch {
+            preconditionFailure("interpreter threw a non-diagnostic error: \(error)")
+        }
+    }
+
+    private func report(_ diagnostics: [Diagnostic], _ source: SourceFile) {
+        for diagnostic in diagnostics { errors(renderer.render(diagnostic, in: source)) }
+    }
+}

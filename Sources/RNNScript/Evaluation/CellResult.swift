@@ -1,0 +1,75 @@
+import RNNRuntime
+
+/// What a cell produced: data for the renderers, never text.
+public enum CellResult: Sendable {
+    case seed(UInt64)
+    case vocabulary(Vocabulary)
+    case sequence(SequenceData)
+    case model(name: String, RNNModel)
+    case modelSummary(name: String, RNNModel)
+    case parameterSet(path: String, Matrix)
+    case loss(name: String, LossKind)
+    case optimizer(name: String, OptimizerSettings)
+    case forward(ForwardReport)
+    case backward(BackwardReport)
+    case value(label: String, Value)
+    case gradcheck(GradcheckReport)
+    case jacobian(JacobianReport)
+    case train(TrainReport)
+    case expectation(ExpectationReport)
+    case saved(model: String, path: String)
+    case loaded(model: String, path: String)
+}
+
+public struct ForwardReport: Sendable {
+    public var model: String
+    public var sequence: SequenceData
+    public var configuration: ModelConfiguration
+    public var loss: LossKind
+    public var trace: ForwardTrace
+}
+
+public struct BackwardReport: Sendable {
+    public var model: String
+    public var sequence: String
+    public var loss: Double
+    public var truncation: Truncation
+    public var names: [String]
+    public var gradients: [Matrix]
+}
+
+public struct GradcheckReport: Sendable {
+    public var model: String
+    public var names: [String]
+    public var errors: [Double]
+    /// The tolerance the verdict uses.
+    public static let tolerance = 1e-6
+}
+
+public struct JacobianReport: Sendable {
+    public var model: String
+    public var t: Int
+    public var k: Int
+    public var matrix: Matrix
+    public var spectralNorm: Double
+    public var frobeniusNorm: Double
+}
+
+public struct TrainReport: Sendable {
+    public var model: String
+    public var epochs: Int
+    public var losses: [Double]
+    public var updates: Int
+    public var reportEvery: Int
+    public var options: TrainingOptions
+    public var stop: TrainingStop?
+}
+
+public struct ExpectationReport: Sendable {
+    public var source: String
+    public var actual: Value
+    public var op: ComparisonOperator
+    public var expected: Value
+    public var tolerance: Double?
+    public var passed: Bool
+}

@@ -1,0 +1,148 @@
+import RNNRuntime
+
+extension Interpreter {
+    /// The value of a checked expression. Shape errors are runtime diagnostics
+    /// that point at the sub-expression.
+    func evaluate(_ expression: Expression) throws -> Value {
+        let range = expression.range
+        switch expression.kind {
+        case let .number(x):
+            return .number(x)
+        case let .string(s):
+            return .string(s)
+        case let .literal(literal):
+            let checker = Checker(symbols: state.symbols)
+            return .matrix(try checker.matrix(from: literal, what: "the matrix"))
+        case let .path(path):
+            let name = path[0].name
+            guard let value = state.symbols[name] else { preconditionFailure("checked name \(name) missing") }
+            if path.count == 1 { return .declaration(name, value) }
+            let member = path[1].name
+            switch value {
+            case .model:
+                let model = state.slot(name).model
+                if member == "s0" { return .matrix(model.initialState) }
+                return .matrix(model.parameter(named: member)!)
+            case let .sequence(data):
+                return .matrix(member == "inputs" ? data.example.inputs : data.example.targets)
+            default:
+                preconditionFailure("checked path has no member")
+            }
+        case let .gradient(path):
+            let slot = state.slot(path[0].name)
+            guard let gradients = slot.gradients else { throw Diagnostic(.noGradients(model: path[0].name), at: range) }
+            return .matrix(gradients[slot.model.parameterIndex(named: path[1].name)!])
+        case let .loss(model, sequence, loss):
+            guard case let .loss(kind)? = state.symbols[loss.name] else { preconditionFailure("checked loss missing") }
+            return .number(state.slot(model.name).model.loss(state.sequence(sequence.name).example, loss: kind))
+        case let .call(name, arguments):
+            return try call(name.name, try evaluate(arguments[0]), range)
+        case let .negate(operand):
+            switch try evaluate(operand) {
+            case let .number(x): return .number(-x)
+            case let .matrix(m): return .matrix(m.map { -$0 })
+            case let other: throw Diagnostic(.invalidOperation("cannot negate \(other.kindDescription)"), at: range)
+            }
+        case let .binary(op, left, right):
+            return try binary(op, try evaluate(left), try evaluate(right), range)
+        case let .index(base, indices):
+            return try index(try evaluate(base), indices, range)
+        }
+    }
+
+    private func matrixArgument(_ value: Value, _ function: String, _ range: SourceRange) throws -> Matrix {
+        switch value {
+        case let .matrix(m): return m
+        case let .number(x): return Matrix(rows: 1, cols: 1, storage: [x])
+        default: throw Diagnostic(.invalidOperation("\(function) needs a matrix or a number, got \(value.kindDescription)"), at: range)
+        }
+    }
+
+    private func call(_ function: String, _ argument: Value, _ range: SourceRange) throws -> Value {
+        let m = try matrixArgument(argument, function, range)
+        if m.count == 0 && ["max", "min", "mean"].contains(function) {
+            throw Diagnostic(.invalidOperation("\(function) of an empty matrix"), at: range)
+        }
+        switch function {
+        case "norm": return .number(m.frobeniusNorm)
+        case "spectral": return .number(LinearAlgebra.spectralNorm(m))
+        case "max": return .number(m.storage.max()!)
+        case "min": return .number(m.storage.min()!)
+        case "sum": return .number(m.storage.reduce(0, +))
+        case "mean": return .number(m.storage.reduce(0, +) / Double(m.count))
+        case "shape": return .matrix(Matrix(row: [Double(m.rows), Double(m.cols)]))
+        case "abs":
+            if case let .number(x) = argument { return .number(abs(x)) }
+            return .matrix(m.map { abs($0) })
+        case "transpose": return .matrix(m.transposed)
+        default: preconditionFailure("checked function \(function) missing")
+        }
+    }
+
+    private func binary(_ op: BinaryOperator, _ left: Value, _ right: Value, _ range: SourceRange) throws -> Value {
+        func scalarOp(_ a: Double, _ b: Double) -> Double {
+            switch op {
+            case .add: return a + b
+            case .subtract: return a - b
+            case .multiply, .matmul: return a * b
+            case .divide: return a / b
+            }
+        }
+        switch (left, right) {
+        case let (.number(a), .number(b)):
+            return .number(scalarOp(a, b))
+        case let (.matrix(a), .number(b)) where op != .matmul:
+            return .matrix(a.map { scalarOp($0, b) })
+        case let (.number(a), .matrix(b)) where op != .matmul:
+            return .matrix(b.map { scalarOp(a, $0) })
+        case let (.matrix(a), .matrix(b)):
+            if op == .matmul {
+                guard a.cols == b.rows else {
+                    throw Diagnostic(.invalidOperation("matrix product needs inner sizes to agree: \(a.rows)×\(a.cols) @ \(b.rows)×\(b.cols)"), at: range)
+                }
+                return .matrix(a.matmul(b))
+            }
+            guard a.rows == b.rows && a.cols == b.cols else {
+                throw Diagnostic(.invalidOperation("'\(op.rawValue)' needs equal shapes: \(a.rows)×\(a.cols) and \(b.rows)×\(b.cols) (use @ for the matrix product)"), at: range)
+            }
+            return .matrix(a.zipWith(b, scalarOp))
+        default:
+            throw Diagnostic(.invalidOperation("cannot apply '\(op.rawValue)' to \(left.kindDescription) and \(right.kindDescription)"), at: range)
+        }
+    }
+
+    /// 0-based indexing: `m[i, j]` an element, `m[i]` a row (an element of a
+    /// row vector), `m[:, j]` a column, `m[i, :]` a row.
+    private func index(_ base: Value, _ indices: [Expression?], _ range: SourceRange) throws -> Value {
+        guard case let .matrix(m) = base else {
+            throw Diagnostic(.invalidOperation("cannot index \(base.kindDescription)"), at: range)
+        }
+        guard indices.count <= 2 else { throw Diagnostic(.invalidOperation("a matrix takes at most 2 indices"), at: range) }
+        func position(_ expression: Expression?, _ limit: Int, _ axis: String) throws -> Int? {
+            guard let expression else { return nil }
+            guard case let .number(x) = try evaluate(expression), x == x.rounded() else {
+                throw Diagnostic(.invalidOperation("an index must be a whole number"), at: expression.range)
+            }
+            guard x >= 0 && x < Double(limit) else {
+                throw Diagnostic(.indexOutOfRange("\(axis) index \(NumberFormatting.general(x)) is out of range for a \(m.rows)×\(m.cols) matrix (0 to \(limit - 1))"),
+                                 at: expression.range)
+            }
+            return Int(x)
+        }
+        if indices.count == 1 {
+            if m.rows == 1 {
+                guard let j = try position(indices[0], m.cols, "column") else { return .matrix(m) }
+                return .number(m[0, j])
+            }
+            guard let i = try position(indices[0], m.rows, "row") else { return .matrix(m) }
+            return .matrix(Matrix(row: m.row(i)))
+        }
+        let i = try position(indices[0], m.rows, "row"), j = try position(indices[1], m.cols, "column")
+        switch (i, j) {
+        case let (i?, j?): return .number(m[i, j])
+        case let (i?, nil): return .matrix(Matrix(row: m.row(i)))
+        case let (nil, j?): return .matrix(Matrix(rows: m.rows, cols: 1, storage: (0..<m.rows).map { m[$0, j] }))
+        case (nil, nil): return .matrix(m)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import RNNRuntime
+
+/// Executes checked cells against a session's state. Changes to the state
+/// happen only when a cell succeeds (or, for training, up to the last finite
+/// update), so an error never leaves a half-done change behind.
+public struct Interpreter {
+    public var state: SessionState
+    let host: ScriptHost
+
+    public init(state: SessionState = SessionState(), host: ScriptHost) {
+        self.state = state
+        self.host = host
+    }
+
+    /// Runs one cell. `source` gives the text of sub-expressions for labels.
+    public mutating func execute(_ cell: CheckedCell, in source: SourceFile) throws -> CellResult {
+        switch cell.statement {
+        case let .seed(n):
+            state.random = RandomSource(seed: n)
+            return .seed(n)
+        case let .vocabulary(v):
+            state.symbols.declare(v.name, .vocabulary(v))
+            return .vocabulary(v)
+        case let .sequence(data):
+            state.symbols.declare(data.name, .sequence(data))
+            return .sequence(data)
+        case let .model(name, configuration):
+            let model = RNNModel(configuration: configuration, random: &state.random)
+            state.symbols.declare(name, .model(configuration))
+            state.models[name] = ModelSlot(name: name, model: model)
+            state.optimizerStates = state.optimizerStates.filter { !$0.key.hasSuffix("/" + name) }
+            return .model(name: name, model)
+        case let .setParameter(model, parameter, value):
+            var slot = state.slot(model)
+            slot.model.parameters[slot.model.parameterIndex(named: parameter)!] = value
+            slot.gradients = nil
+            slot.lastTrace = nil
+            state.models[model] = slot
+            return .parameterSet(path: "\(model).\(parameter)", value)
+        case let .setInitialState(model, value):
+            state.models[model]!.model.initialState = value
+            state.models[model]!.lastTrace = nil
+            state.models[model]!.gradients = nil
+            return .parameterSet(path: "\(model).s0", value)
+        case let .loss(name, kind):
+            state.symbols.declare(name, .loss(kind))
+            return .loss(name: name, kind)
+        case let .optimizer(name, settings):
+            state.symbols.declare(name, .optimizer(settings))
+            state.optimizerStates = state.optimizerStates.filter { !$0.key.hasPrefix(name + "/") }
+            return .optimizer(name: name, settings)
+        case let .forward(model, sequence, loss):
+            let data = state.sequence(sequence)
+            let slot = state.slot(model)
+            let trace = slot.model.forward(data.example, loss: loss)
+            state.models[model]!.lastTrace = trace
+            state.models[model]!.lastSequence = sequence
+            return .forward(ForwardReport(model: model, sequence: data, configuration: slot.model.configuration, loss: loss, trace: trace))
+        case let .backward(model, sequence, loss, truncation):
+            let data = state.sequence(sequence)
+            let slot = state.slot(model)
+            let (value, gradients) = slot.model.lossAndGradients(data.example, loss: loss, truncation: truncation)
+            state.models[model]!.gradients = gradients
+            state.models[model]!.lastTrace = slot.model.forward(data.example, loss: loss)
+            state.models[model]!.lastSequence = sequence
+            return .backward(BackwardReport(model: model, sequence: sequence, loss: value, truncation: truncation,
+                                            names: slot.model.parameterNames, gradients: gradients))
+        case let .show(expression), let .expression(expression):
+            let value = try evaluate(expression)
+            if case let .declaration(name, .model) = value {
+                return .modelSummary(name: name, state.slot(name).model)
+            }
+            return .value(label: source.slice(expression.range), value)
+        case let .gradcheck(model, sequence, loss):
+            let slot = state.slot(model)
+            let errors = slot.model.gradientCheck(state.sequence(sequence).example, loss: loss)
+            return .gradcheck(GradcheckReport(model: model, names: slot.model.parameterNames, errors: errors))
+        case let .jacobian(model, sequence, t, k):
+            let slot = state.slot(model)
+            let data = state.sequence(sequence)
+            let trace = slot.model.forward(data.example, loss: defaultLoss(for: slot.model.configuration.readout))
+            let matrix = slot.model.stateJacobian(trace, from: t, to: k)
+            return .jacobian(JacobianReport(model: model, t: t, k: k, matrix: matrix,
+                                            spectralNorm: LinearAlgebra.spectralNorm(matrix), frobeniusNorm: matrix.frobeniusNorm))
+        case let .train(model, sequence, loss, optimizer, options, reportEvery):
+            return try train(model, sequence, loss, optimizer, options, reportEvery, cell.range)
+        case let .expect(left, op, right, tolerance):
+            return try expect(left, op, right, tolerance, cell.range, source)
+        case let .save(model, path):
+            do {
+                try host.writeFile(path, contents: WeightsFile.encode(state.slot(model).model))
+            } catch let error as HostError {
+                throw fileDiagnostic(error, cell.range)
+            }
+            return .saved(model: model, path: path)
+        case let .load(model, path):
+            let text: String
+            do { text = try host.readFile(path) } catch let error as HostError { throw fileDiagnostic(error, cell.range) }
+            var slot = state.slot(model)
+            do {
+                let (parameters, initialState) = try WeightsFile.decode(text, for: slot.model)
+                slot.model.parameters = parameters
+                if let initialState { slot.model.initialState = initialState }
+            } catch let WeightsFile.DecodeError.malformed(reason) {
+                throw Diagnostic(.malformedWeights(path, reason: reason), at: cell.range)
+            } catch let WeightsFile.DecodeError.mismatch(reason) {
+                throw Diagnostic(.weightsMismatch(path, detail: reason), at: cell.range)
+            }
+            slot.gradients = nil
+            slot.lastTrace = nil
+            state.models[model] = slot
+            return .loaded(model: model, path: path)
+        }
+    }
+
+    func fileDiagnostic(_ error: HostError, _ range: SourceRange) -> Diagnostic {
+        switch error {
+        case let .notFound(path): return Diagnostic(.fileNotFound(path), at: range)
+        case let .unreadable(path, reason): return Diagnostic(.fileUnreadable(path, reason: reason), at: range)
+        case let .unwritable(path, reason): return Diagnostic(.fileUnwritable(path, reason: reason), at: range)
+        }
+    }
+
+    private mutating func train(
+        _ model: String, _ sequence: String, _ loss: LossKind, _ optimizer: String,
+        _ options: TrainingOptions, _ reportEvery: Int?, _ range: SourceRange
+    ) throws -> CellResult {
+        let data = state.sequence(sequence)
+        let settings = state.optimizer(optimizer)
+        let key = "\(optimizer)/\(model)"
+        var optimizerState = state.optimizerStates[key] ?? OptimizerState(settings: settings)
+        var slot = state.slot(model)
+        let host = self.host
+        let result = slot.model.train(
+            on: [data.example], loss: loss, optimizer: &optimizerState, options: options,
+            onEpoch: { epoch, value in host.trainingProgress(epoch: epoch, of: options.epochs, loss: value) },
+            shouldStop: { host.shouldInterrupt() })
+        host.trainingFinished()
+        slot.gradients = nil
+        slot.lastTrace = nil
+        state.models[model] = slot
+        state.optimizerStates[key] = optimizerState
+        if case let .nonFinite(epoch, sequenceIndex, update, what)? = result.stop {
+            throw Diagnostic(.notFinite(
+                "training stopped in epoch \(epoch) (sequence \(sequenceIndex), update \(update)): the \(what) became NaN or infinite; "
+                + "the parameters after update \(update - 1) are kept"), at: range)
+        }
+        let every = reportEvery ?? max(1, options.epochs / 10)
+        return .train(TrainReport(model: model, epochs: options.epochs, losses: result.epochLosses, updates: result.updates,
+                                  reportEvery: every, options: options, stop: result.stop))
+    }
+
+    private mutating func expect(
+        _ left: Expression, _ op: ComparisonOperator, _ right: Expression, _ tolerance: Double?,
+        _ range: SourceRange, _ source: SourceFile
+    ) throws -> CellResult {
+        let actual = try evaluate(left)
+        let expected = try evaluate(right)
+        let passed: Bool
+        switch (actual, expected) {
+        case let (.number(a), .number(b)):
+            passed = compare(a, op, b, tolerance)
+        case let (.string(a), .string(b)):
+            guard op == .equal else { throw Diagnostic(.invalidOperation("strings can only be compared with =="), at: range) }
+            passed = a == b
+        case let (.matrix(a), .number(b)):
+            passed = a.storage.allSatisfy { compare($0, op, b, tolerance) }
+        case let (.matrix(a), .matrix(b)):
+            guard a.rows == b.rows && a.cols == b.cols else {
+                throw Diagnostic(.invalidOperation("cannot compare a \(a.rows)×\(a.cols) matrix with a \(b.rows)×\(b.cols) matrix"), at: range)
+            }
+            passed = zip(a.storage, b.storage).allSatisfy { compare($0, op, $1, tolerance) }
+        default:
+            throw Diagnostic(.invalidOperation("cannot compare \(actual.kindDescription) with \(expected.kindDescription)"), at: range)
+        }
+        if passed { state.expectationsPassed += 1 } else { state.expectationsFailed += 1 }
+        return .expectation(ExpectationReport(source: source.slice(left.range), actual: actual, op: op, expected: expected,
+                                              tolerance: tolerance, passed: passed))
+    }
+
+    /// `==` without `within` allows a relative difference of 1e-9.
+    private func compare(_ a: Double, _ op: ComparisonOperator, _ b: Double, _ tolerance: Double?) -> Bool {
+        switch op {
+        case .less: return a < b
+        case .lessEqual: return a <= b
+        case .greater: return a > b
+        case .greaterEqual: return a >= b
+        case .equal: return abs(a - b) <= (tolerance ?? 1e-9 * max(1, abs(b)))
+        }
+    }
+}

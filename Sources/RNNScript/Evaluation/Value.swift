@@ -1,0 +1,59 @@
+import RNNRuntime
+
+/// The value of an inspection expression.
+public enum Value: Equatable, Sendable {
+    case number(Double)
+    case matrix(Matrix)
+    case string(String)
+    /// A declared name that is not a number or matrix (`show net`).
+    case declaration(String, SymbolValue)
+
+    var kindDescription: String {
+        switch self {
+        case .number: return "a number"
+        case let .matrix(m): return "a \(m.rows)×\(m.cols) matrix"
+        case .string: return "a string"
+        case let .declaration(_, v): return v.kindDescription
+        }
+    }
+}
+
+/// A model's values and what the last passes left behind for inspection.
+public struct ModelSlot: Sendable {
+    public var name: String
+    public var model: RNNModel
+    /// The last `forward`/`backward` pass: the sequence it ran on and its trace.
+    public var lastSequence: String?
+    public var lastTrace: ForwardTrace?
+    /// Gradients of the last `backward` (aligned with the model's parameters).
+    public var gradients: [Matrix]?
+}
+
+/// The state a session accumulates: declarations, models, optimizer states,
+/// the generator. Values only; the interpreter changes it.
+public struct SessionState: Sendable {
+    public var symbols = SymbolTable()
+    public var random = RandomSource(seed: 0)
+    public var models: [String: ModelSlot] = [:]
+    /// Optimizer state per (optimizer, model): a second `train` continues where the first stopped.
+    public var optimizerStates: [String: OptimizerState] = [:]
+    public var expectationsPassed = 0
+    public var expectationsFailed = 0
+
+    public init() {}
+
+    func sequence(_ name: String) -> SequenceData {
+        guard case let .sequence(data)? = symbols[name] else { preconditionFailure("checked sequence \(name) missing") }
+        return data
+    }
+
+    func optimizer(_ name: String) -> OptimizerSettings {
+        guard case let .optimizer(settings)? = symbols[name] else { preconditionFailure("checked optimizer \(name) missing") }
+        return settings
+    }
+
+    func slot(_ name: String) -> ModelSlot {
+        guard let slot = models[name] else { preconditionFailure("checked model \(name) missing") }
+        return slot
+    }
+}

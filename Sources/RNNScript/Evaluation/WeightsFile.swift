@@ -1,0 +1,101 @@
+import RNNRuntime
+
+/// The JSON weights format of `save`/`load` (documented in the README):
+///
+///     {"format": "rnnscript-weights", "version": 1,
+///      "model": {"cell": "rnn", "input": 4, "hidden": 3, "output": 4, "state": "tanh",
+///                "readout": "softmax", "layers": 1, "outputs": "every", "bias": true},
+///      "parameters": {"U": {"shape": [4, 3], "data": [[…], …]}, …},
+///      "s0": {"shape": [1, 3], "data": [[0, 0, 0]]}}
+enum WeightsFile {
+    static func encode(_ model: RNNModel) -> String {
+        let c = model.configuration
+        let header: JSON = .object([
+            ("cell", .string(c.cell.rawValue)), ("input", .number(Double(c.inputSize))),
+            ("hidden", .number(Double(c.hiddenSize))), ("output", .number(Double(c.outputSize))),
+            ("state", .string(c.activation.rawValue)), ("readout", .string(c.readout.rawValue)),
+            ("layers", .number(Double(c.layers))), ("outputs", .string(c.outputs.rawValue)), ("bias", .bool(c.bias)),
+        ])
+        let parameters = JSON.object(zip(model.parameterNames, model.parameters).map { ($0, matrixJSON($1)) })
+        return JSON.object([
+            ("format", .string("rnnscript-weights")), ("version", .number(1)),
+            ("model", header), ("parameters", parameters), ("s0", matrixJSON(model.initialState)),
+        ]).pretty
+    }
+
+    static func matrixJSON(_ m: Matrix) -> JSON {
+        .object([
+            ("shape", .array([.number(Double(m.rows)), .number(Double(m.cols))])),
+            ("data", .array(m.nestedRows.map { .array($0.map(JSON.number)) })),
+        ])
+    }
+
+    enum DecodeError: Error { case malformed(String), mismatch(String) }
+
+    /// Parameters (and s0) for `model` from a weights file; the file's model
+    /// description must match the model's configuration.
+    static func decode(_ text: String, for model: RNNModel) throws -> (parameters: [Matrix], initialState: Matrix?) {
+        let json: JSON
+        do { json = try JSON.parse(text) } catch { throw DecodeError.malformed("malformed JSON at \(error.description)") }
+        guard case .string("rnnscript-weights")? = json["format"] else {
+            throw DecodeError.malformed("missing \"format\": \"rnnscript-weights\"")
+        }
+        guard case .number(1)? = json["version"] else { throw DecodeError.malformed("unsupported or missing \"version\" (expected 1)") }
+        let c = model.configuration
+        if case let .object(header)? = json["model"] {
+            let expected: [(String, JSON)] = [
+                ("cell", .string(c.cell.rawValue)), ("input", .number(Double(c.inputSize))),
+                ("hidden", .number(Double(c.hiddenSize))), ("output", .number(Double(c.outputSize))),
+                ("state", .string(c.activation.rawValue)), ("readout", .string(c.readout.rawValue)),
+                ("outputs", .string(c.outputs.rawValue)), ("bias", .bool(c.bias)),
+            ]
+            for (key, value) in expected {
+                if let found = header.first(where: { $0.0 == key })?.1, found != value {
+                    throw DecodeError.mismatch("the file's model has \(key) \(found.serialized), this model has \(value.serialized)")
+                }
+            }
+        } else {
+            throw DecodeError.malformed("missing \"model\" object")
+        }
+        guard case .object? = json["parameters"] else { throw DecodeError.malformed("missing \"parameters\" object") }
+        var parameters: [Matrix] = []
+        for (name, current) in zip(model.parameterNames, model.parameters) {
+            guard let entry = json["parameters"]?[name] else { throw DecodeError.mismatch("parameter \(name) is missing") }
+            let m = try matrix(entry, name)
+            guard m.rows == current.rows && m.cols == current.cols else {
+                throw DecodeError.mismatch("parameter \(name) is \(m.rows)×\(m.cols) in the file, \(current.rows)×\(current.cols) in the model")
+            }
+            parameters.append(m)
+        }
+        var state: Matrix?
+        if let entry = json["s0"] {
+            let m = try matrix(entry, "s0")
+            guard m.rows == 1 && m.cols == c.hiddenSize else { throw DecodeError.mismatch("s0 is \(m.rows)×\(m.cols), expected 1×\(c.hiddenSize)") }
+            state = m
+        }
+        return (parameters, state)
+    }
+
+    private static func matrix(_ json: JSON, _ name: String) throws -> Matrix {
+        guard case let .array(shape)? = json["shape"], shape.count == 2,
+              case let .number(r) = shape[0], case let .number(cols) = shape[1],
+              r >= 0, cols >= 0, r == r.rounded(), cols == cols.rounded(), r * cols <= Double(Checker.maxParameters) else {
+            throw DecodeError.malformed("\(name) needs \"shape\": [rows, cols]")
+        }
+        guard case let .array(rows)? = json["data"], rows.count == Int(r) else {
+            throw DecodeError.malformed("\(name) needs \"data\" with \(Int(r)) rows")
+        }
+        var storage: [Double] = []
+        storage.reserveCapacity(Int(r * cols))
+        for (i, row) in rows.enumerated() {
+            guard case let .array(values) = row, values.count == Int(cols) else {
+                throw DecodeError.malformed("row \(i + 1) of \(name) needs \(Int(cols)) numbers")
+            }
+            for value in values {
+                guard case let .number(x) = value else { throw DecodeError.malformed("\(name) has a value that is not a number") }
+                storage.append(x)
+            }
+        }
+        return Matrix(rows: Int(r), cols: Int(cols), storage: storage)
+    }
+}

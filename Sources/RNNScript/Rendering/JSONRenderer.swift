@@ -1,0 +1,126 @@
+import RNNRuntime
+
+/// JSON Lines: one object per cell with `cell`, `line`, `source`, `kind` and `result`.
+public struct JSONRenderer {
+    public init() {}
+
+    public func render(cell: Int, line: Int, source: String, kind: String, result: CellResult) -> String {
+        JSON.object([
+            ("cell", .number(Double(cell))), ("line", .number(Double(line))), ("source", .string(source)),
+            ("kind", .string(kind)), ("result", json(result)),
+        ]).serialized + "\n"
+    }
+
+    /// A line for a cell that failed.
+    public func renderError(cell: Int, line: Int, source: String, kind: String, diagnostic: Diagnostic, location: SourceLocation) -> String {
+        JSON.object([
+            ("cell", .number(Double(cell))), ("line", .number(Double(line))), ("source", .string(source)),
+            ("kind", .string(kind)),
+            ("error", .object([
+                ("id", .string(diagnostic.message.id)), ("message", .string(diagnostic.message.text)),
+                ("line", .number(Double(location.line))), ("column", .number(Double(location.column))),
+            ])),
+        ]).serialized + "\n"
+    }
+
+    func matrix(_ m: Matrix) -> JSON { WeightsFile.matrixJSON(m) }
+
+    func json(_ result: CellResult) -> JSON {
+        switch result {
+        case let .seed(n):
+            return .object([("seed", .number(Double(n)))])
+        case let .vocabulary(v):
+            return .object([("name", .string(v.name)), ("symbols", .array(v.symbols.map(JSON.string)))])
+        case let .sequence(data):
+            return sequenceJSON(data)
+        case let .model(name, model):
+            return .object([("name", .string(name)), ("parameters", .number(Double(model.configuration.parameterCount)))])
+        case let .modelSummary(name, model):
+            let c = model.configuration
+            return .object([
+                ("name", .string(name)), ("cell", .string(c.cell.rawValue)),
+                ("input", .number(Double(c.inputSize))), ("hidden", .number(Double(c.hiddenSize))),
+                ("output", .number(Double(c.outputSize))), ("state", .string(c.activation.rawValue)),
+                ("readout", .string(c.readout.rawValue)), ("outputs", .string(c.outputs.rawValue)), ("bias", .bool(c.bias)),
+                ("parameter_count", .number(Double(c.parameterCount))),
+                ("parameters", .object(c.parameterShapes.map { ($0.name, .array([.number(Double($0.rows)), .number(Double($0.cols))])) })),
+            ])
+        case let .parameterSet(path, m):
+            return .object([("path", .string(path)), ("value", matrix(m))])
+        case let .loss(name, kind):
+            return .object([("name", .string(name)), ("loss", .string(kind.rawValue))])
+        case let .optimizer(name, settings):
+            var pairs: [(String, JSON)] = [("name", .string(name)), ("optimizer", .string(settings.kind.rawValue))]
+            for key in OptimizerSettings.keys(for: settings.kind) {
+                let v = settings.value(key)!
+                pairs.append((key, OptimizerSettings.flagKeys.contains(key) ? .bool(v != 0) : .number(v)))
+            }
+            return .object(pairs)
+        case let .forward(report):
+            let trace = report.trace
+            var states = Matrix(rows: trace.stepCount, cols: trace.states.cols)
+            for t in 0..<trace.stepCount { for j in 0..<trace.states.cols { states[t, j] = trace.states[t + 1, j] } }
+            return .object([
+                ("loss", .number(trace.loss)), ("losses", .array(trace.stepLosses.map(JSON.number))),
+                ("outputs", matrix(trace.outputs)), ("states", matrix(states)),
+            ])
+        case let .backward(report):
+            return .object([
+                ("loss", .number(report.loss)),
+                ("grads", .object(zip(report.names, report.gradients).map { ($0, matrix($1)) })),
+            ])
+        case let .value(_, value):
+            return valueJSON(value)
+        case let .gradcheck(report):
+            return .object(zip(report.names, report.errors).map { ($0, .number($1)) })
+        case let .jacobian(report):
+            return .object([
+                ("t", .number(Double(report.t))), ("k", .number(Double(report.k))), ("matrix", matrix(report.matrix)),
+                ("spectral_norm", .number(report.spectralNorm)), ("frobenius_norm", .number(report.frobeniusNorm)),
+            ])
+        case let .train(report):
+            var pairs: [(String, JSON)] = [
+                ("losses", .array(report.losses.map(JSON.number))),
+                ("loss", report.losses.last.map(JSON.number) ?? .null),
+                ("epochs", .number(Double(report.losses.count))), ("updates", .number(Double(report.updates))),
+            ]
+            if case let .interrupted(epoch, update)? = report.stop {
+                pairs.append(("interrupted", .object([("epoch", .number(Double(epoch))), ("update", .number(Double(update)))])))
+            }
+            return .object(pairs)
+        case let .expectation(report):
+            var pairs: [(String, JSON)] = [
+                ("passed", .bool(report.passed)), ("actual", valueJSON(report.actual)),
+                ("op", .string(report.op.rawValue)), ("expected", valueJSON(report.expected)),
+            ]
+            if let tolerance = report.tolerance { pairs.append(("tolerance", .number(tolerance))) }
+            return .object(pairs)
+        case let .saved(model, path), let .loaded(model, path):
+            return .object([("model", .string(model)), ("path", .string(path))])
+        }
+    }
+
+    func sequenceJSON(_ data: SequenceData) -> JSON {
+        var pairs: [(String, JSON)] = [("name", .string(data.name)), ("inputs", matrix(data.example.inputs)), ("targets", matrix(data.example.targets))]
+        if let v = data.inputVocabulary, let s = data.inputSymbols {
+            pairs.append(("input_symbols", .array(s.map { .string(v.symbols[$0]) })))
+        }
+        if let v = data.targetVocabulary, let s = data.targetClasses {
+            pairs.append(("target_symbols", .array(s.map { .string(v.symbols[$0]) })))
+        }
+        return .object(pairs)
+    }
+
+    func valueJSON(_ value: Value) -> JSON {
+        switch value {
+        case let .number(x): return .number(x)
+        case let .string(s): return .string(s)
+        case let .matrix(m): return matrix(m)
+        case let .declaration(name, .vocabulary(v)): return json(.vocabulary(Vocabulary(name: name, symbols: v.symbols, kinds: v.kinds)))
+        case let .declaration(_, .sequence(data)): return sequenceJSON(data)
+        case let .declaration(name, .loss(kind)): return json(.loss(name: name, kind))
+        case let .declaration(name, .optimizer(settings)): return json(.optimizer(name: name, settings))
+        case let .declaration(name, .model): return .object([("model", .string(name))])
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import RNNRuntime
+
+/// A statement whose names are resolved and whose shapes fit: the only input
+/// the interpreter accepts. Names refer to entries that exist with the right
+/// kind at this point of the script.
+public enum CheckedStatement: Equatable, Sendable {
+    case seed(UInt64)
+    case vocabulary(Vocabulary)
+    case sequence(SequenceData)
+    case model(name: String, ModelConfiguration)
+    case setParameter(model: String, parameter: String, Matrix)
+    case setInitialState(model: String, Matrix)
+    case loss(name: String, LossKind)
+    case optimizer(name: String, OptimizerSettings)
+    case forward(model: String, sequence: String, loss: LossKind)
+    case backward(model: String, sequence: String, loss: LossKind, truncation: Truncation)
+    case show(Expression)
+    case gradcheck(model: String, sequence: String, loss: LossKind)
+    case jacobian(model: String, sequence: String, t: Int, k: Int)
+    case train(model: String, sequence: String, loss: LossKind, optimizer: String, options: TrainingOptions, reportEvery: Int?)
+    case expect(Expression, ComparisonOperator, Expression, tolerance: Double?)
+    case save(model: String, path: String)
+    case load(model: String, path: String)
+    case expression(Expression)
+
+    /// The cell kind reported in JSON (`forward`, `show`, …).
+    public var kindName: String {
+        switch self {
+        case .seed: return "seed"
+        case .vocabulary: return "vocab"
+        case .sequence: return "sequence"
+        case .model: return "model"
+        case .setParameter, .setInitialState: return "set"
+        case .loss: return "loss"
+        case .optimizer: return "optimizer"
+        case .forward: return "forward"
+        case .backward: return "backward"
+        case .show: return "show"
+        case .gradcheck: return "gradcheck"
+        case .jacobian: return "jacobian"
+        case .train: return "train"
+        case .expect: return "expect"
+        case .save: return "save"
+        case .load: return "load"
+        case .expression: return "expression"
+        }
+    }
+}
+
+/// A checked statement with the source it came from.
+public struct CheckedCell: Equatable, Sendable {
+    public var statement: CheckedStatement
+    public var range: SourceRange
+}

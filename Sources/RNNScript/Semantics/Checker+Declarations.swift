@@ -1,0 +1,316 @@
+import RNNRuntime
+
+extension Checker {
+    func checkVocabulary(_ name: Identifier, _ items: [SymbolLiteral]) throws -> Vocabulary {
+        guard !items.isEmpty else { throw Diagnostic(.emptyValue("vocabulary \(name.name)"), at: name.range) }
+        var seen = Set<String>()
+        for item in items {
+            if !seen.insert(item.text).inserted {
+                throw Diagnostic(.duplicateEntry(item.text, block: "vocabulary \(name.name)"), at: item.range)
+            }
+        }
+        return Vocabulary(name: name.name, symbols: items.map(\.text), kinds: items.map(\.kind))
+    }
+
+    /// `"deep" over chars predicting next`: one-hot inputs, the next symbol as target.
+    func buildTextSequence(_ name: String, _ text: StringLiteral, _ vocabulary: Vocabulary) throws -> SequenceData {
+        // Split into symbols, remembering each one's byte offset in the literal for diagnostics.
+        var pieces: [(String, Int)] = []
+        let bytes = Array(text.value.utf8)
+        if vocabulary.isWordLevel {
+            var start: Int?
+            for i in 0...bytes.count {
+                let b = i < bytes.count ? bytes[i] : UInt8(ascii: " ")
+                let isSpace = b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\n")
+                if isSpace, let s = start {
+                    pieces.append((String(decoding: bytes[s..<i], as: UTF8.self), s))
+                    start = nil
+                } else if !isSpace && start == nil {
+                    start = i
+                }
+            }
+        } else {
+            var offset = 0
+            for scalar in text.value.unicodeScalars {
+                pieces.append((String(scalar), offset))
+                offset += String(scalar).utf8.count
+            }
+        }
+        // The literal's own text has escapes only if its length differs; then point at the whole literal.
+        let exact = text.range.end - text.range.start == bytes.count + 2
+        var indices: [Int] = []
+        for (position, piece) in pieces.enumerated() {
+            guard let index = vocabulary.index(of: piece.0) else {
+                let range = exact
+                    ? SourceRange(text.range.start + 1 + piece.1, text.range.start + 1 + piece.1 + piece.0.utf8.count)
+                    : text.range
+                let shown = vocabulary.isWordLevel ? "\"\(piece.0)\"" : "'\(piece.0)'"
+                throw Diagnostic(.symbolNotInVocabulary(shown, vocabulary: vocabulary.name, position: position + 1), at: range)
+            }
+            indices.append(index)
+        }
+        var inputs = indices, targets = Array(indices.dropFirst())
+        if let stop = vocabulary.index(of: "<stop>") {
+            targets.append(stop)
+        } else {
+            inputs = Array(inputs.dropLast())
+        }
+        guard !inputs.isEmpty else {
+            throw Diagnostic(.emptyValue("sequence \(name) (a text needs at least \(vocabulary.hasStop ? 1 : 2) symbols)"), at: text.range)
+        }
+        return SequenceData(
+            name: name, example: SequenceExample(inputs: oneHot(inputs, vocabulary.count), targets: oneHot(targets, vocabulary.count)),
+            inputVocabulary: vocabulary, inputSymbols: inputs, targetVocabulary: vocabulary, targetClasses: targets)
+    }
+
+    func oneHot(_ indices: [Int], _ width: Int) -> Matrix {
+        var m = Matrix(rows: indices.count, cols: width)
+        for (t, i) in indices.enumerated() { m[t, i] = 1 }
+        return m
+    }
+
+    /// `inputs [[…], …] targets [[…], …] (over VOCAB)?`: rows of numbers (a bare
+    /// number is a 1-wide row), or symbols of a vocabulary (one-hot).
+    func buildLiteralSequence(_ name: String, inputs: Literal, targets: Literal, vocabulary vocabularyName: Identifier?) throws -> SequenceData {
+        let explicit = try vocabularyName.map { try lookupVocabulary($0) }
+        func vocabularyFor(_ symbols: [SymbolLiteral]) throws -> Vocabulary {
+            if let explicit { return explicit }
+            // The most recent vocabulary that has every symbol.
+            for name in symbols.isEmpty ? [] : self.symbols.names.reversed() {
+                if case let .vocabulary(v)? = self.symbols[name], symbols.allSatisfy({ v.index(of: $0.text) != nil }) { return v }
+            }
+            throw Diagnostic(.expected("'over' and a vocabulary for the symbols", found: "symbol \(symbols[0].text)"), at: symbols[0].range)
+        }
+        func side(_ literal: Literal, _ what: String) throws -> (Matrix, Vocabulary?, [Int]?) {
+            guard case let .list(items, range) = literal else {
+                throw Diagnostic(.expected("a list of \(what) in brackets", found: "a single value"), at: literal.range)
+            }
+            guard !items.isEmpty else { throw Diagnostic(.emptyValue("the \(what) of sequence \(name)"), at: range) }
+            let symbols = items.compactMap { if case let .symbol(s) = $0 { return s } else { return nil } }
+            if !symbols.isEmpty {
+                guard symbols.count == items.count else { throw Diagnostic(.mixedTargets, at: range) }
+                let vocabulary = try vocabularyFor(symbols)
+                let indices = try symbols.enumerated().map { position, s in
+                    guard let i = vocabulary.index(of: s.text) else {
+                        throw Diagnostic(.symbolNotInVocabulary(s.kind == .token ? s.text : "'\(s.text)'", vocabulary: vocabulary.name, position: position + 1), at: s.range)
+                    }
+                    return i
+                }
+                return (oneHot(indices, vocabulary.count), vocabulary, indices)
+            }
+            return (try matrix(from: literal, what: "the \(what) of sequence \(name)", rowsOfVectors: true), nil, nil)
+        }
+        let (x, inputVocabulary, inputSymbols) = try side(inputs, "inputs")
+        let (y, targetVocabulary, targetClasses) = try side(targets, "targets")
+        return SequenceData(name: name, example: SequenceExample(inputs: x, targets: y),
+                            inputVocabulary: inputVocabulary, inputSymbols: inputSymbols,
+                            targetVocabulary: targetVocabulary, targetClasses: targetClasses)
+    }
+
+    /// A matrix from a literal: `[[1, 2], [3, 4]]` is 2×2; a flat `[1, 2]` is 1×2,
+    /// or with `rowsOfVectors` (sequence steps) 2×1, one bare number per step.
+    func matrix(from literal: Literal, what: String, rowsOfVectors: Bool = false) throws -> Matrix {
+        guard case let .list(items, range) = literal else {
+            if case let .number(n) = literal { return Matrix(rows: 1, cols: 1, storage: [n.value]) }
+            throw Diagnostic(.expected("numbers in brackets", found: "a symbol"), at: literal.range)
+        }
+        guard !items.isEmpty else { throw Diagnostic(.emptyValue(what), at: range) }
+        func number(_ item: Literal) throws -> Double {
+            switch item {
+            case let .number(n): return n.value
+            case let .symbol(s): throw Diagnostic(.expected("a number", found: "symbol \(s.text)"), at: s.range)
+            case let .list(_, r): throw Diagnostic(.nestingTooDeep(limit: 2), at: r)
+            }
+        }
+        let isNested = items.contains { if case .list = $0 { return true } else { return false } }
+        if !isNested {
+            let values = try items.map(number)
+            return rowsOfVectors ? Matrix(rows: values.count, cols: 1, storage: values) : Matrix(row: values)
+        }
+        var rows: [[Double]] = []
+        for (r, item) in items.enumerated() {
+            let row: [Double]
+            switch item {
+            case let .list(entries, entriesRange):
+                guard !entries.isEmpty else { throw Diagnostic(.emptyValue("row \(r + 1) of \(what)"), at: entriesRange) }
+                row = try entries.map(number)
+            case .number:
+                row = [try number(item)]
+            case let .symbol(s):
+                throw Diagnostic(.expected("a number", found: "symbol \(s.text)"), at: s.range)
+            }
+            if let first = rows.first, first.count != row.count {
+                throw Diagnostic(.raggedMatrix(row: r + 1, expected: first.count, got: row.count), at: item.range)
+            }
+            rows.append(row)
+        }
+        return Matrix(rows)
+    }
+
+    func checkModel(_ name: Identifier, cell: Identifier, entries: [ModelEntry], blockRange: SourceRange) throws -> ModelConfiguration {
+        guard cell.name == CellKind.rnn.rawValue else {
+            throw Diagnostic(.unsupported("'\(cell.name)' models (LSTM and GRU cells)"), at: cell.range)
+        }
+        var seen: [String: SourceRange] = [:]
+        var sizes: [String: Int] = [:]
+        var configuration = ModelConfiguration(inputSize: 0, hiddenSize: 0, outputSize: 0)
+        for entry in entries {
+            if seen[entry.key.name] != nil {
+                throw Diagnostic(.duplicateEntry(entry.key.name, block: "model \(name.name)"), at: entry.key.range)
+            }
+            seen[entry.key.name] = entry.range
+            switch entry.value {
+            case let .integer(n):
+                let limit = entry.key.name == "layers" ? 64 : Self.maxDimension
+                guard n.value >= 1 && n.value <= Double(limit) else {
+                    throw Diagnostic(.valueOutOfRange(entry.key.name, value: n.text, allowed: "1 to \(limit)"), at: n.range)
+                }
+                sizes[entry.key.name] = Int(n.value)
+            case let .name(id):
+                if entry.key.name == "state" {
+                    guard let a = Activation(rawValue: id.name) else {
+                        throw unknownChoice("activation", id, Activation.allCases.map(\.rawValue))
+                    }
+                    configuration.activation = a
+                } else {
+                    guard let r = Readout(rawValue: id.name) else {
+                        throw unknownChoice("readout", id, Readout.allCases.map(\.rawValue))
+                    }
+                    configuration.readout = r
+                }
+            case let .flag(on):
+                configuration.bias = on
+            case let .placement(p):
+                configuration.outputs = OutputPlacement(rawValue: p) ?? .every
+            case let .initializer(id, arguments):
+                configuration.initializer = try checkInitializer(id, arguments, entry.range)
+            }
+        }
+        for required in ["input", "hidden", "output"] where sizes[required] == nil {
+            throw Diagnostic(.missingEntry(required, block: "model \(name.name)"), at: blockRange)
+        }
+        if let layers = sizes["layers"], layers != 1 {
+            throw Diagnostic(.unsupported("'layers \(layers)' (stacked models)"), at: seen["layers"] ?? blockRange)
+        }
+        configuration.inputSize = sizes["input"]!
+        configuration.hiddenSize = sizes["hidden"]!
+        configuration.outputSize = sizes["output"]!
+        // Count in Double: absurd sizes must not overflow before they are rejected.
+        let n = Double(configuration.inputSize), d = Double(configuration.hiddenSize), k = Double(configuration.outputSize)
+        let count = n * d + d * d + d * k + d + k
+        if count > Double(Self.maxParameters) {
+            throw Diagnostic(.modelTooLarge(parameters: Int(count), limit: Self.maxParameters), at: blockRange)
+        }
+        return configuration
+    }
+
+    func checkInitializer(_ id: Identifier, _ arguments: [NumberLiteral], _ range: SourceRange) throws -> Initializer {
+        let names = ["uniform", "normal", "xavier", "zeros"]
+        func arity(_ expected: Int, _ shape: String) throws {
+            guard arguments.count == expected else {
+                throw Diagnostic(.wrongArgumentCount(function: id.name, expected: shape, got: arguments.count), at: range)
+            }
+        }
+        switch id.name {
+        case "uniform":
+            try arity(2, "2 arguments (low, high)")
+            guard arguments[0].value <= arguments[1].value else {
+                throw Diagnostic(.valueOutOfRange("uniform low bound", value: arguments[0].text, allowed: "at most the high bound \(arguments[1].text)"), at: arguments[0].range)
+            }
+            return .uniform(arguments[0].value, arguments[1].value)
+        case "normal":
+            try arity(2, "2 arguments (mean, std)")
+            guard arguments[1].value >= 0 else {
+                throw Diagnostic(.valueOutOfRange("standard deviation", value: arguments[1].text, allowed: "0 or more"), at: arguments[1].range)
+            }
+            return .normal(mean: arguments[0].value, std: arguments[1].value)
+        case "xavier":
+            try arity(0, "no arguments")
+            return .xavier
+        case "zeros":
+            try arity(0, "no arguments")
+            return .zeros
+        default:
+            throw unknownChoice("initializer", id, names)
+        }
+    }
+
+    func checkOptimizer(_ kind: Identifier, _ entries: [OptimizerEntry]) throws -> OptimizerSettings {
+        guard let optimizerKind = OptimizerKind(rawValue: kind.name) else {
+            throw unknownChoice("optimizer", kind, OptimizerKind.allCases.map(\.rawValue))
+        }
+        var settings = OptimizerSettings(kind: optimizerKind)
+        var seen = Set<String>()
+        let keys = OptimizerSettings.keys(for: optimizerKind)
+        for entry in entries {
+            guard keys.contains(entry.key.name) else {
+                throw Diagnostic(.unknownEntry(entry.key.name, block: "\(kind.name) optimizer", suggestion: closestMatch(to: entry.key.name, in: keys)),
+                                 at: entry.key.range)
+            }
+            guard seen.insert(entry.key.name).inserted else {
+                throw Diagnostic(.duplicateEntry(entry.key.name, block: "\(kind.name) optimizer"), at: entry.key.range)
+            }
+            let isFlag = OptimizerSettings.flagKeys.contains(entry.key.name)
+            switch entry.value {
+            case let .flag(on):
+                guard isFlag else { throw Diagnostic(.expected("a number for '\(entry.key.name)'", found: on ? "'on'" : "'off'"), at: entry.range) }
+                _ = settings.set(entry.key.name, on ? 1 : 0)
+            case let .number(n):
+                guard !isFlag else { throw Diagnostic(.expected("'on' or 'off' for '\(entry.key.name)'", found: "number \(n.text)"), at: n.range) }
+                guard n.value >= 0 else {
+                    throw Diagnostic(.valueOutOfRange(entry.key.name, value: n.text, allowed: "0 or more"), at: n.range)
+                }
+                if ["alpha", "beta1", "beta2", "momentum", "dampening"].contains(entry.key.name) && n.value >= 1 && entry.key.name != "momentum" {
+                    throw Diagnostic(.valueOutOfRange(entry.key.name, value: n.text, allowed: "0 to below 1"), at: n.range)
+                }
+                _ = settings.set(entry.key.name, n.value)
+            }
+        }
+        if settings.nesterov && (settings.momentum <= 0 || settings.dampening != 0) {
+            throw Diagnostic(.invalidOperation("nesterov momentum needs momentum > 0 and dampening 0"), at: kind.range)
+        }
+        return settings
+    }
+
+    func checkSet(_ path: [Identifier], _ value: Literal) throws -> CheckedStatement {
+        let configuration = try lookupModel(path[0])
+        let model = path[0].name
+        guard path.count == 2 else {
+            throw Diagnostic(.unknownParameter(model: model, path[1...].map(\.name).joined(separator: "."), suggestion: nil),
+                             at: path[1].range.union(path[path.count - 1].range))
+        }
+        let parameter = path[1]
+        let matrix = try self.matrix(from: value, what: "the value for \(model).\(parameter.name)")
+        if parameter.name == "s0" {
+            let d = configuration.hiddenSize
+            guard matrix.rows == 1 && matrix.cols == d else {
+                throw Diagnostic(.shapeMismatch(target: "\(model).s0", expected: "1×\(d) (1×d)", got: "\(matrix.rows)×\(matrix.cols)"), at: value.range)
+            }
+            return .setInitialState(model: model, matrix)
+        }
+        guard let shape = configuration.parameterShapes.first(where: { $0.name == parameter.name }) else {
+            let names = configuration.parameterShapes.map(\.name) + ["s0"]
+            throw Diagnostic(.unknownParameter(model: model, parameter.name, suggestion: closestMatch(to: parameter.name, in: names)),
+                             at: parameter.range)
+        }
+        guard matrix.rows == shape.rows && matrix.cols == shape.cols else {
+            throw Diagnostic(.shapeMismatch(target: "\(model).\(parameter.name)",
+                                            expected: "\(shape.rows)×\(shape.cols) (\(symbolicShape(parameter.name)))",
+                                            got: "\(matrix.rows)×\(matrix.cols)"), at: value.range)
+        }
+        return .setParameter(model: model, parameter: parameter.name, matrix)
+    }
+}
+
+/// The lecture's name for a parameter's shape: U is n×d, W d×d, …
+func symbolicShape(_ parameter: String) -> String {
+    switch parameter {
+    case "U": return "n×d"
+    case "W": return "d×d"
+    case "b": return "1×d"
+    case "V": return "d×k"
+    case "c": return "1×k"
+    case "s0": return "1×d"
+    default: return "?"
+    }
+}

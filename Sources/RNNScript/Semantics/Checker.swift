@@ -1,0 +1,228 @@
+import RNNRuntime
+
+/// Resolves names, builds declaration values and checks shapes, statement by
+/// statement, against a symbol table that grows with each declaration.
+/// Every error is recorded; a statement with an error yields no checked cell.
+public struct Checker {
+    public private(set) var symbols: SymbolTable
+    public private(set) var diagnostics: [Diagnostic] = []
+
+    /// Largest n, d or k a model may have.
+    public static let maxDimension = 65_536
+    /// Largest number of parameters a model may have (keeps memory bounded).
+    public static let maxParameters = 20_000_000
+
+    public init(symbols: SymbolTable) { self.symbols = symbols }
+
+    /// Checks statements in order; returns the checked cells of those without errors.
+    public mutating func check(_ statements: [Statement]) -> [CheckedCell] {
+        statements.compactMap { statement in
+            do {
+                return CheckedCell(statement: try check(statement), range: statement.range)
+            } catch let diagnostic as Diagnostic {
+                diagnostics.append(diagnostic)
+                return nil
+            } catch {
+                preconditionFailure("checker threw a non-diagnostic error")
+            }
+        }
+    }
+
+    /// Checks one statement and, for a declaration, records its name.
+    public mutating func check(_ statement: Statement) throws -> CheckedStatement {
+        switch statement.kind {
+        case let .seed(n):
+            guard n.value >= 0, n.value <= Double(UInt64(1) << 53) else {
+                throw Diagnostic(.valueOutOfRange("seed", value: n.text, allowed: "0 to 2^53"), at: n.range)
+            }
+            return .seed(UInt64(n.value))
+        case let .vocabulary(name, items):
+            let vocabulary = try checkVocabulary(name, items)
+            symbols.declare(name.name, .vocabulary(vocabulary))
+            return .vocabulary(vocabulary)
+        case let .textSequence(name, text, vocabularyName):
+            let vocabulary = try lookupVocabulary(vocabularyName)
+            let data = try buildTextSequence(name.name, text, vocabulary)
+            symbols.declare(name.name, .sequence(data))
+            return .sequence(data)
+        case let .literalSequence(name, inputs, targets, vocabularyName):
+            let data = try buildLiteralSequence(name.name, inputs: inputs, targets: targets, vocabulary: vocabularyName)
+            symbols.declare(name.name, .sequence(data))
+            return .sequence(data)
+        case let .model(name, cell, entries, blockRange):
+            let configuration = try checkModel(name, cell: cell, entries: entries, blockRange: blockRange)
+            symbols.declare(name.name, .model(configuration))
+            return .model(name: name.name, configuration)
+        case let .set(path, value):
+            return try checkSet(path, value)
+        case let .loss(name, kind):
+            guard let loss = LossKind(rawValue: kind.name) else {
+                throw unknownChoice("loss", kind, LossKind.allCases.map(\.rawValue))
+            }
+            symbols.declare(name.name, .loss(loss))
+            return .loss(name: name.name, loss)
+        case let .optimizer(name, kind, entries):
+            let settings = try checkOptimizer(kind, entries)
+            symbols.declare(name.name, .optimizer(settings))
+            return .optimizer(name: name.name, settings)
+        case let .forward(model, sequence):
+            let (configuration, _) = try checkFit(model, sequence)
+            return .forward(model: model.name, sequence: sequence.name, loss: defaultLoss(for: configuration.readout))
+        case let .backward(model, sequence, loss, truncation):
+            _ = try checkFit(model, sequence)
+            let lossKind = try lookupLoss(loss)
+            return .backward(model: model.name, sequence: sequence.name, loss: lossKind,
+                             truncation: try checkTruncation(truncation))
+        case let .show(expression):
+            try checkExpression(expression)
+            return .show(expression)
+        case let .expression(expression):
+            try checkExpression(expression)
+            return .expression(expression)
+        case let .gradcheck(model, sequence, loss):
+            _ = try checkFit(model, sequence)
+            return .gradcheck(model: model.name, sequence: sequence.name, loss: try lookupLoss(loss))
+        case let .jacobian(model, sequence, from, to):
+            let (configuration, data) = try checkFit(model, sequence)
+            let steps = data.example.stepCount(configuration.outputs)
+            let t = Int(from.value), k = Int(to.value)
+            guard t >= 1 && t <= steps else {
+                throw Diagnostic(.stepOutOfRange("step", value: t, allowed: "1 to \(steps) for sequence \(sequence.name)"), at: from.range)
+            }
+            guard k >= 0 && k < t else {
+                throw Diagnostic(.stepOutOfRange("step", value: k, allowed: "0 to \(t - 1): ∂s_t/∂s_k needs k < t"), at: to.range)
+            }
+            return .jacobian(model: model.name, sequence: sequence.name, t: t, k: k)
+        case let .train(model, sequence, loss, optimizer, epochs, options):
+            _ = try checkFit(model, sequence)
+            let lossKind = try lookupLoss(loss)
+            _ = try lookupOptimizer(optimizer)
+            var training = TrainingOptions(epochs: Int(epochs.value))
+            var reportEvery: Int?
+            var seenTruncation = false, seenClip = false
+            for option in options {
+                switch option {
+                case let .truncate(clause):
+                    if seenTruncation { throw Diagnostic(.duplicateEntry("truncate", block: "train options"), at: clause.range) }
+                    seenTruncation = true
+                    training.truncation = try checkTruncation(clause)
+                case let .clipValue(v, range), let .clipNorm(v, range):
+                    if seenClip { throw Diagnostic(.duplicateEntry("clip", block: "train options"), at: range) }
+                    seenClip = true
+                    guard v.value > 0 else {
+                        throw Diagnostic(.valueOutOfRange("clip threshold", value: v.text, allowed: "greater than 0"), at: v.range)
+                    }
+                    if case .clipValue = option { training.clipping = .value(v.value) } else { training.clipping = .norm(v.value) }
+                case let .reportEvery(n, _):
+                    guard n.value >= 1 else {
+                        throw Diagnostic(.valueOutOfRange("report interval", value: n.text, allowed: "1 or more"), at: n.range)
+                    }
+                    reportEvery = Int(n.value)
+                }
+            }
+            return .train(model: model.name, sequence: sequence.name, loss: lossKind, optimizer: optimizer.name,
+                          options: training, reportEvery: reportEvery)
+        case let .expect(left, op, right, tolerance):
+            try checkExpression(left)
+            try checkExpression(right)
+            if let tolerance, tolerance.value < 0 {
+                throw Diagnostic(.valueOutOfRange("tolerance", value: tolerance.text, allowed: "0 or more"), at: tolerance.range)
+            }
+            return .expect(left, op, right, tolerance: tolerance?.value)
+        case let .save(model, path):
+            _ = try lookupModel(model)
+            return .save(model: model.name, path: path.value)
+        case let .load(model, path):
+            _ = try lookupModel(model)
+            return .load(model: model.name, path: path.value)
+        }
+    }
+
+    // MARK: - Lookup
+
+    func lookup(_ name: Identifier) throws -> SymbolValue {
+        if let value = symbols[name.name] { return value }
+        throw Diagnostic(.undefinedName(name.name, suggestion: closestMatch(to: name.name, in: symbols.names)), at: name.range)
+    }
+
+    private func wrongKind(_ name: Identifier, _ value: SymbolValue, _ expected: String) -> Diagnostic {
+        Diagnostic(.wrongKind(name.name, actual: value.kindDescription, expected: expected), at: name.range)
+    }
+
+    func lookupModel(_ name: Identifier) throws -> ModelConfiguration {
+        let value = try lookup(name)
+        guard case let .model(configuration) = value else { throw wrongKind(name, value, "a model") }
+        return configuration
+    }
+
+    func lookupSequence(_ name: Identifier) throws -> SequenceData {
+        let value = try lookup(name)
+        guard case let .sequence(data) = value else { throw wrongKind(name, value, "a sequence") }
+        return data
+    }
+
+    func lookupVocabulary(_ name: Identifier) throws -> Vocabulary {
+        let value = try lookup(name)
+        guard case let .vocabulary(vocabulary) = value else { throw wrongKind(name, value, "a vocabulary") }
+        return vocabulary
+    }
+
+    func lookupLoss(_ name: Identifier) throws -> LossKind {
+        let value = try lookup(name)
+        guard case let .loss(kind) = value else { throw wrongKind(name, value, "a loss") }
+        return kind
+    }
+
+    func lookupOptimizer(_ name: Identifier) throws -> OptimizerSettings {
+        let value = try lookup(name)
+        guard case let .optimizer(settings) = value else { throw wrongKind(name, value, "an optimizer") }
+        return settings
+    }
+
+    func unknownChoice(_ category: String, _ name: Identifier, _ choices: [String]) -> Diagnostic {
+        Diagnostic(.unknownChoice(category: category, name.name, suggestion: closestMatch(to: name.name, in: choices), choices: choices),
+                   at: name.range)
+    }
+
+    // MARK: - Fit of a model and a sequence
+
+    /// The model and sequence named, after checking that the sequence's widths
+    /// and targets fit the model (naming both shapes and where each came from).
+    func checkFit(_ modelName: Identifier, _ sequenceName: Identifier) throws -> (ModelConfiguration, SequenceData) {
+        let configuration = try lookupModel(modelName)
+        let data = try lookupSequence(sequenceName)
+        let range = modelName.range.union(sequenceName.range)
+        if configuration.inputSize != data.inputWidth {
+            throw Diagnostic(.inputWidthMismatch(model: modelName.name, width: configuration.inputSize,
+                                                 sequence: sequenceName.name, description: data.inputDescription), at: range)
+        }
+        if configuration.outputSize != data.targetWidth {
+            throw Diagnostic(.outputWidthMismatch(model: modelName.name, width: configuration.outputSize,
+                                                  sequence: sequenceName.name, description: data.targetDescription), at: range)
+        }
+        let inputs = data.example.inputs.rows, targets = data.example.targets.rows
+        switch configuration.outputs {
+        case .every where inputs > targets:
+            throw Diagnostic(.placementMismatch(model: modelName.name, sequence: sequenceName.name,
+                detail: "'outputs every' needs a target at every step, the sequence has \(inputs) inputs and \(targets) targets"), at: range)
+        case .last where targets != 1:
+            throw Diagnostic(.placementMismatch(model: modelName.name, sequence: sequenceName.name,
+                detail: "'outputs last' needs one target after the last step, the sequence has \(targets)"), at: range)
+        case .last where inputs == 0:
+            throw Diagnostic(.placementMismatch(model: modelName.name, sequence: sequenceName.name,
+                detail: "'outputs last' needs at least one input"), at: range)
+        default:
+            break
+        }
+        return (configuration, data)
+    }
+
+    func checkTruncation(_ clause: TruncationClause?) throws -> Truncation {
+        guard let clause else { return .none }
+        guard clause.steps.value >= 1 else {
+            throw Diagnostic(.valueOutOfRange("truncation length", value: clause.steps.text, allowed: "1 or more"), at: clause.steps.range)
+        }
+        let k = Int(clause.steps.value)
+        return clause.isWindow ? .window(k) : .chunks(k)
+    }
+}

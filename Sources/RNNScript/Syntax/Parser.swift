@@ -1,0 +1,707 @@
+/// A recursive-descent parser. Each `parseX` function implements the grammar
+/// production `x` of `grammar/rnnscript.ebnf` (`parseModelDeclaration` ↔
+/// `model-declaration`). Errors are recorded and the parser resynchronises at
+/// the next statement, so one run reports several errors.
+public struct Parser {
+    private var tokens: [Token]
+    private var index = 0
+    private var depth = 0
+    public private(set) var diagnostics: [Diagnostic]
+
+    /// Deeper bracket or expression nesting than this is an error, not a stack overflow.
+    public static let nestingLimit = 48
+
+    public init(_ source: SourceFile) {
+        var lexer = Lexer(source)
+        self.tokens = lexer.tokenize()
+        self.diagnostics = lexer.diagnostics
+    }
+
+    /// Parses a whole source; `diagnostics` holds every error found.
+    public static func parse(_ source: SourceFile) -> (statements: [Statement], diagnostics: [Diagnostic]) {
+        var parser = Parser(source)
+        let statements = parser.parseScript()
+        return (statements, parser.diagnostics)
+    }
+
+    // MARK: - Token access
+
+    private var current: Token { tokens[index] }
+    private var previous: Token { tokens[max(index - 1, 0)] }
+
+    private func peek(_ offset: Int = 1) -> Token { tokens[min(index + offset, tokens.count - 1)] }
+
+    @discardableResult
+    private mutating func advance() -> Token {
+        let token = tokens[index]
+        if index < tokens.count - 1 { index += 1 }
+        return token
+    }
+
+    private func check(_ kind: TokenKind) -> Bool { current.kind == kind }
+    private func check(_ keyword: Keyword) -> Bool { current.kind == .keyword(keyword) }
+
+    private mutating func match(_ kind: TokenKind) -> Bool {
+        if check(kind) { advance(); return true }
+        return false
+    }
+
+    private mutating func match(_ keyword: Keyword) -> Bool { match(.keyword(keyword)) }
+
+    /// An error at the current token; at the end of input it is marked so the
+    /// REPL asks for another line instead of reporting it.
+    private func error(expected what: String) -> Diagnostic {
+        if current.kind == .endOfInput {
+            return Diagnostic(.unexpectedEndOfInput(expected: what), at: current.range, atEnd: true)
+        }
+        return Diagnostic(.expected(what, found: current.described), at: current.range)
+    }
+
+    @discardableResult
+    private mutating func expect(_ kind: TokenKind, _ what: String) throws -> Token {
+        if check(kind) { return advance() }
+        throw error(expected: what)
+    }
+
+    @discardableResult
+    private mutating func expect(_ keyword: Keyword, _ what: String? = nil) throws -> Token {
+        try expect(.keyword(keyword), what ?? "'\(keyword.rawValue)'")
+    }
+
+    private mutating func parseIdentifier(_ what: String) throws -> Identifier {
+        let token = try expect(.identifier, what)
+        return Identifier(name: token.value, range: token.range)
+    }
+
+    private mutating func skipNewlines() {
+        while check(.newline) { advance() }
+    }
+
+    private mutating func nest<T>(_ body: (inout Parser) throws -> T) throws -> T {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.nestingLimit { throw Diagnostic(.nestingTooDeep(limit: Self.nestingLimit), at: current.range) }
+        return try body(&self)
+    }
+
+    /// Skips to the start of the next statement: past the next newline outside braces.
+    private mutating func synchronize() {
+        var braces = 0
+        while current.kind != .endOfInput {
+            switch current.kind {
+            case .leftBrace: braces += 1
+            case .rightBrace: braces = max(braces - 1, 0)
+            case .newline where braces == 0:
+                advance()
+                return
+            default: break
+            }
+            advance()
+        }
+    }
+
+    private static let statementKeywords: Set<Keyword> = [
+        .seed, .vocab, .sequence, .model, .set, .optimizer, .forward, .backward, .show,
+        .gradcheck, .jacobian, .train, .expect, .save, .load,
+    ]
+
+    // MARK: - script, statement
+
+    /// script ::= (statement? (NEWLINE | ';'))* statement?
+    public mutating func parseScript() -> [Statement] {
+        var statements: [Statement] = []
+        while true {
+            while check(.newline) || check(.semicolon) { advance() }
+            if check(.endOfInput) { break }
+            let before = index
+            do {
+                let statement = try parseStatement()
+                statements.append(statement)
+                if !(check(.newline) || check(.semicolon) || check(.endOfInput)) {
+                    throw error(expected: "end of line after the statement")
+                }
+            } catch let diagnostic as Diagnostic {
+                diagnostics.append(diagnostic)
+                synchronize()
+            } catch {
+                preconditionFailure("parser threw a non-diagnostic error")
+            }
+            // Guard against making no progress.
+            if index == before { advance() }
+        }
+        return statements
+    }
+
+    /// statement ::= seed-statement | vocab-declaration | sequence-declaration | model-declaration
+    ///             | set-statement | loss-declaration | optimizer-declaration | forward-statement
+    ///             | backward-statement | show-statement | gradcheck-statement | jacobian-statement
+    ///             | train-statement | expect-statement | save-statement | load-statement | expression
+    mutating func parseStatement() throws -> Statement {
+        let start = current.range.start
+        let kind: Statement.Kind
+        switch current.kind {
+        case .keyword(.seed): kind = try parseSeedStatement()
+        case .keyword(.vocab): kind = try parseVocabDeclaration()
+        case .keyword(.sequence): kind = try parseSequenceDeclaration()
+        case .keyword(.model): kind = try parseModelDeclaration()
+        case .keyword(.set): kind = try parseSetStatement()
+        case .keyword(.loss) where peek().kind == .identifier && peek(2).kind == .equals:
+            kind = try parseLossDeclaration()
+        case .keyword(.optimizer): kind = try parseOptimizerDeclaration()
+        case .keyword(.forward): kind = try parseForwardStatement()
+        case .keyword(.backward): kind = try parseBackwardStatement()
+        case .keyword(.show): kind = try parseShowStatement()
+        case .keyword(.gradcheck): kind = try parseGradcheckStatement()
+        case .keyword(.jacobian): kind = try parseJacobianStatement()
+        case .keyword(.train): kind = try parseTrainStatement()
+        case .keyword(.expect): kind = try parseExpectStatement()
+        case .keyword(.save): kind = try parseSaveStatement()
+        case .keyword(.load): kind = try parseLoadStatement()
+        case .identifier, .integer, .number, .string, .leftParen, .minus, .leftBracket,
+             .keyword(.grad), .keyword(.loss), .keyword(.norm):
+            kind = .expression(try parseExpression())
+        default:
+            throw error(expected: "a statement")
+        }
+        return Statement(kind: kind, range: SourceRange(start, previous.range.end))
+    }
+
+    /// seed-statement ::= 'seed' INTEGER
+    mutating func parseSeedStatement() throws -> Statement.Kind {
+        try expect(.seed)
+        return .seed(try parseInteger("a seed number"))
+    }
+
+    /// vocab-declaration ::= 'vocab' IDENTIFIER '=' '[' (symbol (',' symbol)* ','?)? ']'
+    mutating func parseVocabDeclaration() throws -> Statement.Kind {
+        try expect(.vocab)
+        let name = try parseIdentifier("a vocabulary name")
+        try expect(.equals, "'=' after the vocabulary name")
+        try expect(.leftBracket, "'[' to start the vocabulary")
+        var symbols: [SymbolLiteral] = []
+        try parseListItems { parser in symbols.append(try parser.parseSymbol()) }
+        return .vocabulary(name, symbols)
+    }
+
+    /// Items separated by commas up to ']' (which it consumes); newlines are allowed.
+    private mutating func parseListItems(_ item: (inout Parser) throws -> Void) throws {
+        skipListNewlines()
+        if match(.rightBracket) { return }
+        while true {
+            try item(&self)
+            try skipListNewlinesOrThrow()
+            if match(.rightBracket) { return }
+            try expect(.comma, "',' or ']'")
+            try skipListNewlinesOrThrow()
+            if match(.rightBracket) { return }  // trailing comma
+        }
+    }
+
+    private mutating func skipListNewlines() { skipNewlines() }
+
+    /// Newlines inside brackets continue the statement; but a new statement
+    /// keyword at the start of a line means the bracket was never closed.
+    private mutating func skipListNewlinesOrThrow() throws {
+        guard check(.newline) else { return }
+        let newlineIndex = index
+        skipNewlines()
+        if case let .keyword(keyword) = current.kind, Self.statementKeywords.contains(keyword) {
+            index = newlineIndex
+            throw Diagnostic(.expected("']'", found: "end of line"), at: current.range)
+        }
+    }
+
+    /// symbol ::= CHARACTER | STRING | SPECIAL-TOKEN
+    mutating func parseSymbol() throws -> SymbolLiteral {
+        let token = current
+        switch token.kind {
+        case .character: advance(); return SymbolLiteral(kind: .character, text: token.value, range: token.range)
+        case .string: advance(); return SymbolLiteral(kind: .word, text: token.value, range: token.range)
+        case .specialToken: advance(); return SymbolLiteral(kind: .token, text: token.value, range: token.range)
+        default: throw error(expected: "a symbol like 'a', \"word\" or <stop>")
+        }
+    }
+
+    /// sequence-declaration ::= 'sequence' IDENTIFIER '=' ( text-sequence | literal-sequence )
+    /// text-sequence ::= STRING 'over' IDENTIFIER 'predicting' 'next'
+    /// literal-sequence ::= 'inputs' literal 'targets' literal ('over' IDENTIFIER)?
+    mutating func parseSequenceDeclaration() throws -> Statement.Kind {
+        try expect(.sequence)
+        let name = try parseIdentifier("a sequence name")
+        try expect(.equals, "'=' after the sequence name")
+        if check(.string) {
+            let token = advance()
+            let text = StringLiteral(value: token.value, range: token.range)
+            try expect(.over, "'over' and a vocabulary after the text")
+            let vocabulary = try parseIdentifier("a vocabulary name")
+            try expect(.predicting, "'predicting next'")
+            try expect(.next, "'next' after 'predicting'")
+            return .textSequence(name, text: text, vocabulary: vocabulary)
+        }
+        guard match(.inputs) else { throw error(expected: "a string or 'inputs'") }
+        let inputs = try parseLiteral()
+        try expect(.targets, "'targets' after the inputs")
+        let targets = try parseLiteral()
+        var vocabulary: Identifier?
+        if match(.over) { vocabulary = try parseIdentifier("a vocabulary name") }
+        return .literalSequence(name, inputs: inputs, targets: targets, vocabulary: vocabulary)
+    }
+
+    /// literal ::= signed-number | symbol | '[' (literal (',' literal)* ','?)? ']'
+    mutating func parseLiteral() throws -> Literal {
+        try nest { parser in
+            if parser.check(.leftBracket) {
+                let open = parser.advance()
+                var items: [Literal] = []
+                try parser.parseListItems { p in items.append(try p.parseLiteral()) }
+                return .list(items, SourceRange(open.range.start, parser.previous.range.end))
+            }
+            switch parser.current.kind {
+            case .character, .string, .specialToken: return .symbol(try parser.parseSymbol())
+            case .integer, .number, .minus, .plus: return .number(try parser.parseSignedNumber())
+            default: throw parser.error(expected: "a number, a symbol or '['")
+            }
+        }
+    }
+
+    /// signed-number ::= ('-' | '+')? (INTEGER | NUMBER)
+    mutating func parseSignedNumber() throws -> NumberLiteral {
+        let start = current.range.start
+        var sign = 1.0, prefix = ""
+        if match(.minus) { sign = -1; prefix = "-" } else if match(.plus) { prefix = "" }
+        guard check(.integer) || check(.number) else { throw error(expected: "a number") }
+        let token = advance()
+        let magnitude = Double(token.value) ?? .nan
+        if !magnitude.isFinite { throw Diagnostic(.numberTooLarge(token.value), at: token.range) }
+        return NumberLiteral(value: sign * magnitude, text: prefix + token.value,
+                             range: SourceRange(start, token.range.end), isInteger: token.kind == .integer)
+    }
+
+    /// An INTEGER (no sign) within Int's range.
+    mutating func parseInteger(_ what: String) throws -> NumberLiteral {
+        guard check(.integer) else { throw error(expected: what) }
+        let token = advance()
+        guard let value = Int(token.value), value <= (1 << 53) else {
+            throw Diagnostic(.numberTooLarge(token.value), at: token.range)
+        }
+        return NumberLiteral(value: Double(value), text: token.value, range: token.range, isInteger: true)
+    }
+
+    /// model-declaration ::= 'model' IDENTIFIER '=' cell-kind '{' model-entries '}'
+    /// cell-kind ::= 'rnn' | 'lstm' | 'gru'
+    mutating func parseModelDeclaration() throws -> Statement.Kind {
+        try expect(.model)
+        let name = try parseIdentifier("a model name")
+        try expect(.equals, "'=' after the model name")
+        let cell: Identifier
+        switch current.kind {
+        case .keyword(.rnn), .keyword(.lstm), .keyword(.gru):
+            let token = advance()
+            cell = Identifier(name: token.value, range: token.range)
+        default:
+            throw error(expected: "a cell kind: 'rnn', 'lstm' or 'gru'")
+        }
+        let open = try expect(.leftBrace, "'{' to start the model's entries")
+        var entries: [ModelEntry] = []
+        try parseBlockEntries { parser in entries.append(try parser.parseModelEntry()) }
+        return .model(name, cell: cell, entries: entries, blockRange: SourceRange(open.range.start, previous.range.end))
+    }
+
+    /// Entries one per line or separated by ';' up to '}' (which it consumes).
+    /// An error inside an entry is recorded and the block goes on with the next entry.
+    private mutating func parseBlockEntries(_ entry: (inout Parser) throws -> Void) throws {
+        while true {
+            while check(.newline) || check(.semicolon) { advance() }
+            if match(.rightBrace) { return }
+            if check(.endOfInput) { throw error(expected: "'}' to close the block") }
+            let before = index
+            do {
+                try entry(&self)
+                if !(check(.newline) || check(.semicolon) || check(.rightBrace)) {
+                    throw error(expected: "a new line, ';' or '}' after the entry")
+                }
+            } catch let diagnostic as Diagnostic {
+                if diagnostic.isAtEndOfInput { throw diagnostic }
+                diagnostics.append(diagnostic)
+                while !(check(.newline) || check(.semicolon) || check(.rightBrace) || check(.endOfInput)) { advance() }
+            }
+            if index == before { advance() }
+        }
+    }
+
+    /// model-entry ::= ('input' | 'hidden' | 'output' | 'layers') INTEGER
+    ///               | ('state' | 'readout') IDENTIFIER
+    ///               | 'outputs' ('every' | 'last')
+    ///               | 'bias' ('on' | 'off')
+    ///               | 'init' initializer
+    mutating func parseModelEntry() throws -> ModelEntry {
+        let keyToken = current
+        let start = keyToken.range.start
+        let key = Identifier(name: keyToken.value, range: keyToken.range)
+        let value: ModelEntry.Value
+        switch keyToken.kind {
+        case .keyword(.input), .keyword(.hidden), .keyword(.output), .keyword(.layers):
+            advance()
+            value = .integer(try parseInteger("a whole number after '\(keyToken.value)'"))
+        case .keyword(.state), .keyword(.readout):
+            advance()
+            value = .name(try parseIdentifier(keyToken.value == "state" ? "an activation like tanh" : "a readout like softmax"))
+        case .keyword(.outputs):
+            advance()
+            if match(.every) { value = .placement("every") }
+            else if match(.last) { value = .placement("last") }
+            else { throw error(expected: "'every' or 'last'") }
+        case .keyword(.bias):
+            advance()
+            value = .flag(try parseFlag())
+        case .keyword(.`init`):
+            advance()
+            value = try parseInitializer()
+        case .identifier, .keyword:
+            let known = ["input", "hidden", "output", "state", "readout", "layers", "outputs", "bias", "init"]
+            throw Diagnostic(.unknownEntry(keyToken.value, block: "model", suggestion: closestMatch(to: keyToken.value, in: known)),
+                             at: keyToken.range)
+        default:
+            throw error(expected: "a model entry like 'hidden 3'")
+        }
+        return ModelEntry(key: key, value: value, range: SourceRange(start, previous.range.end))
+    }
+
+    /// flag ::= 'on' | 'off'
+    mutating func parseFlag() throws -> Bool {
+        if match(.on) { return true }
+        if match(.off) { return false }
+        throw error(expected: "'on' or 'off'")
+    }
+
+    /// initializer ::= IDENTIFIER ('(' signed-number (',' signed-number)* ')')?
+    mutating func parseInitializer() throws -> ModelEntry.Value {
+        let name = try parseIdentifier("an initializer like uniform(-0.1, 0.1)")
+        var arguments: [NumberLiteral] = []
+        if match(.leftParen) {
+            skipNewlines()
+            if !check(.rightParen) {
+                arguments.append(try parseSignedNumber())
+                while match(.comma) { skipNewlines(); arguments.append(try parseSignedNumber()) }
+            }
+            skipNewlines()
+            try expect(.rightParen, "')' after the initializer's arguments")
+        }
+        return .initializer(name, arguments)
+    }
+
+    /// set-statement ::= 'set' path '=' literal
+    mutating func parseSetStatement() throws -> Statement.Kind {
+        try expect(.set)
+        let path = try parsePath()
+        if path.count < 2 { throw Diagnostic(.expected("a parameter path like net.W", found: "'\(path[0].name)'"), at: path[0].range) }
+        try expect(.equals, "'=' after the parameter")
+        return .set(path: path, value: try parseLiteral())
+    }
+
+    /// path ::= IDENTIFIER ('.' IDENTIFIER)*
+    mutating func parsePath() throws -> [Identifier] {
+        var path = [try parseIdentifier("a name")]
+        while check(.dot) {
+            advance()
+            // Parameter names may look like keywords (none do today), so accept identifiers only.
+            path.append(try parseIdentifier("a parameter name after '.'"))
+        }
+        return path
+    }
+
+    /// loss-declaration ::= 'loss' IDENTIFIER '=' IDENTIFIER
+    mutating func parseLossDeclaration() throws -> Statement.Kind {
+        try expect(.loss)
+        let name = try parseIdentifier("a loss name")
+        try expect(.equals, "'=' after the loss name")
+        return .loss(name, kind: try parseIdentifier("a loss like cross_entropy"))
+    }
+
+    /// optimizer-declaration ::= 'optimizer' IDENTIFIER '=' IDENTIFIER ('{' optimizer-entries '}')?
+    /// optimizer-entry ::= IDENTIFIER (signed-number | flag)
+    mutating func parseOptimizerDeclaration() throws -> Statement.Kind {
+        try expect(.optimizer)
+        let name = try parseIdentifier("an optimizer name")
+        try expect(.equals, "'=' after the optimizer name")
+        let kind = try parseIdentifier("an optimizer like sgd or adam")
+        var entries: [OptimizerEntry] = []
+        if match(.leftBrace) {
+            try parseBlockEntries { parser in
+                let key = try parser.parseIdentifier("a setting like 'lr 0.1'")
+                let value: OptimizerEntry.Value
+                if parser.check(.on) || parser.check(.off) { value = .flag(try parser.parseFlag()) }
+                else { value = .number(try parser.parseSignedNumber()) }
+                entries.append(OptimizerEntry(key: key, value: value, range: SourceRange(key.range.start, parser.previous.range.end)))
+            }
+        }
+        return .optimizer(name, kind: kind, entries: entries)
+    }
+
+    /// forward-statement ::= 'forward' IDENTIFIER 'on' IDENTIFIER
+    mutating func parseForwardStatement() throws -> Statement.Kind {
+        try expect(.forward)
+        let (model, sequence) = try parseModelOnSequence()
+        return .forward(model: model, sequence: sequence)
+    }
+
+    private mutating func parseModelOnSequence() throws -> (Identifier, Identifier) {
+        let model = try parseIdentifier("a model name")
+        try expect(.on, "'on' and a sequence")
+        return (model, try parseIdentifier("a sequence name"))
+    }
+
+    /// backward-statement ::= 'backward' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER truncation?
+    mutating func parseBackwardStatement() throws -> Statement.Kind {
+        try expect(.backward)
+        let (model, sequence) = try parseModelOnSequence()
+        try expect(.with, "'with' and a loss")
+        let loss = try parseIdentifier("a loss name")
+        var truncation: TruncationClause?
+        if check(.truncate) { truncation = try parseTruncation() }
+        return .backward(model: model, sequence: sequence, loss: loss, truncation: truncation)
+    }
+
+    /// truncation ::= 'truncate' INTEGER 'window'?
+    mutating func parseTruncation() throws -> TruncationClause {
+        let start = try expect(.truncate).range.start
+        let steps = try parseInteger("a number of steps after 'truncate'")
+        let isWindow = match(.window)
+        return TruncationClause(steps: steps, isWindow: isWindow, range: SourceRange(start, previous.range.end))
+    }
+
+    /// show-statement ::= 'show' expression
+    mutating func parseShowStatement() throws -> Statement.Kind {
+        try expect(.show)
+        return .show(try parseExpression())
+    }
+
+    /// gradcheck-statement ::= 'gradcheck' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER
+    mutating func parseGradcheckStatement() throws -> Statement.Kind {
+        try expect(.gradcheck)
+        let (model, sequence) = try parseModelOnSequence()
+        try expect(.with, "'with' and a loss")
+        return .gradcheck(model: model, sequence: sequence, loss: try parseIdentifier("a loss name"))
+    }
+
+    /// jacobian-statement ::= 'jacobian' IDENTIFIER 'on' IDENTIFIER 'from' INTEGER 'to' INTEGER
+    mutating func parseJacobianStatement() throws -> Statement.Kind {
+        try expect(.jacobian)
+        let (model, sequence) = try parseModelOnSequence()
+        try expect(.from, "'from' and a step")
+        let from = try parseInteger("a step number")
+        try expect(.to, "'to' and a step")
+        return .jacobian(model: model, sequence: sequence, from: from, to: try parseInteger("a step number"))
+    }
+
+    /// train-statement ::= 'train' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER ',' IDENTIFIER
+    ///                     'for' INTEGER 'epochs' (','? train-option)*
+    mutating func parseTrainStatement() throws -> Statement.Kind {
+        try expect(.train)
+        let (model, sequence) = try parseModelOnSequence()
+        try expect(.with, "'with' and a loss")
+        let loss = try parseIdentifier("a loss name")
+        try expect(.comma, "',' and an optimizer after the loss")
+        let optimizer = try parseIdentifier("an optimizer name")
+        try expect(.for, "'for N epochs'")
+        let epochs = try parseInteger("a number of epochs")
+        try expect(.epochs, "'epochs'")
+        var options: [TrainOption] = []
+        while true {
+            let hadComma = match(.comma)
+            if check(.truncate) || check(.clip) || check(.report) {
+                options.append(try parseTrainOption())
+            } else if hadComma {
+                throw error(expected: "'truncate', 'clip' or 'report'")
+            } else {
+                break
+            }
+        }
+        return .train(model: model, sequence: sequence, loss: loss, optimizer: optimizer, epochs: epochs, options: options)
+    }
+
+    /// train-option ::= truncation | 'clip' 'value' signed-number | 'clip' 'norm' signed-number
+    ///                | 'report' 'every' INTEGER
+    mutating func parseTrainOption() throws -> TrainOption {
+        let start = current.range.start
+        if check(.truncate) { return .truncate(try parseTruncation()) }
+        if match(.clip) {
+            if match(.value) {
+                let v = try parseSignedNumber()
+                return .clipValue(v, SourceRange(start, previous.range.end))
+            }
+            if match(.norm) {
+                let v = try parseSignedNumber()
+                return .clipNorm(v, SourceRange(start, previous.range.end))
+            }
+            throw error(expected: "'value' or 'norm' after 'clip'")
+        }
+        try expect(.report)
+        try expect(.every, "'every' after 'report'")
+        let n = try parseInteger("a number of epochs")
+        return .reportEvery(n, SourceRange(start, previous.range.end))
+    }
+
+    /// expect-statement ::= 'expect' expression comparison expression ('within' signed-number)?
+    /// comparison ::= '<' | '<=' | '>' | '>=' | '=='
+    mutating func parseExpectStatement() throws -> Statement.Kind {
+        try expect(.expect)
+        let left = try parseExpression()
+        let op: ComparisonOperator
+        switch current.kind {
+        case .less: op = .less
+        case .lessEqual: op = .lessEqual
+        case .greater: op = .greater
+        case .greaterEqual: op = .greaterEqual
+        case .equalEqual: op = .equal
+        default: throw error(expected: "a comparison: <, <=, >, >= or ==")
+        }
+        advance()
+        let right = try parseExpression()
+        var tolerance: NumberLiteral?
+        if match(.within) { tolerance = try parseSignedNumber() }
+        return .expect(left, op, right, tolerance: tolerance)
+    }
+
+    /// save-statement ::= 'save' IDENTIFIER 'to' STRING
+    mutating func parseSaveStatement() throws -> Statement.Kind {
+        try expect(.save)
+        let model = try parseIdentifier("a model name")
+        try expect(.to, "'to' and a file name")
+        let path = try expect(.string, "a file name in double quotes")
+        return .save(model: model, path: StringLiteral(value: path.value, range: path.range))
+    }
+
+    /// load-statement ::= 'load' IDENTIFIER 'from' STRING
+    mutating func parseLoadStatement() throws -> Statement.Kind {
+        try expect(.load)
+        let model = try parseIdentifier("a model name")
+        try expect(.from, "'from' and a file name")
+        let path = try expect(.string, "a file name in double quotes")
+        return .load(model: model, path: StringLiteral(value: path.value, range: path.range))
+    }
+
+    // MARK: - Expressions
+
+    /// expression ::= term (('+' | '-') term)*
+    mutating func parseExpression() throws -> Expression {
+        try nest { parser in
+            var left = try parser.parseTerm()
+            while parser.check(.plus) || parser.check(.minus) {
+                let op: BinaryOperator = parser.advance().kind == .plus ? .add : .subtract
+                let right = try parser.parseTerm()
+                left = Expression(kind: .binary(op, left, right), range: left.range.union(right.range))
+            }
+            return left
+        }
+    }
+
+    /// term ::= unary (('*' | '/' | '@') unary)*
+    mutating func parseTerm() throws -> Expression {
+        var left = try parseUnary()
+        while check(.star) || check(.slash) || check(.at) {
+            let kind = advance().kind
+            let op: BinaryOperator = kind == .star ? .multiply : kind == .slash ? .divide : .matmul
+            let right = try parseUnary()
+            left = Expression(kind: .binary(op, left, right), range: left.range.union(right.range))
+        }
+        return left
+    }
+
+    /// unary ::= '-' unary | postfix
+    mutating func parseUnary() throws -> Expression {
+        if check(.minus) {
+            let start = advance().range.start
+            let operand = try nest { try $0.parseUnary() }
+            return Expression(kind: .negate(operand), range: SourceRange(start, operand.range.end))
+        }
+        return try parsePostfix()
+    }
+
+    /// postfix ::= primary ('[' index (',' index)* ']')*
+    /// index ::= ':' | expression
+    mutating func parsePostfix() throws -> Expression {
+        var base = try parsePrimary()
+        while check(.leftBracket) {
+            advance()
+            var indices: [Expression?] = []
+            repeat {
+                skipNewlines()
+                if match(.colon) { indices.append(nil) } else { indices.append(try parseExpression()) }
+                skipNewlines()
+            } while match(.comma)
+            try expect(.rightBracket, "']' after the index")
+            base = Expression(kind: .index(base, indices), range: SourceRange(base.range.start, previous.range.end))
+        }
+        return base
+    }
+
+    /// primary ::= INTEGER | NUMBER | STRING | path | 'grad' path
+    ///           | 'loss' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER
+    ///           | call | '(' expression ')' | '[' literal-items ']'
+    /// call ::= (IDENTIFIER | 'norm') '(' (expression (',' expression)*)? ')'
+    mutating func parsePrimary() throws -> Expression {
+        let token = current
+        let start = token.range.start
+        switch token.kind {
+        case .integer, .number:
+            advance()
+            guard let value = Double(token.value), value.isFinite else {
+                throw Diagnostic(.numberTooLarge(token.value), at: token.range)
+            }
+            return Expression(kind: .number(value), range: token.range)
+        case .string:
+            advance()
+            return Expression(kind: .string(token.value), range: token.range)
+        case .keyword(.grad):
+            advance()
+            let path = try parsePath()
+            return Expression(kind: .gradient(path), range: SourceRange(start, previous.range.end))
+        case .keyword(.loss):
+            advance()
+            let (model, sequence) = try parseModelOnSequence()
+            try expect(.with, "'with' and a loss")
+            let loss = try parseIdentifier("a loss name")
+            return Expression(kind: .loss(model: model, sequence: sequence, loss: loss), range: SourceRange(start, previous.range.end))
+        case .keyword(.norm) where peek().kind == .leftParen:
+            advance()
+            return try parseCall(Identifier(name: token.value, range: token.range))
+        case .identifier:
+            if peek().kind == .leftParen {
+                advance()
+                return try parseCall(Identifier(name: token.value, range: token.range))
+            }
+            let path = try parsePath()
+            return Expression(kind: .path(path), range: SourceRange(start, previous.range.end))
+        case .leftParen:
+            advance()
+            skipNewlines()
+            let inner = try parseExpression()
+            skipNewlines()
+            try expect(.rightParen, "')'")
+            return Expression(kind: inner.kind, range: SourceRange(start, previous.range.end))
+        case .leftBracket:
+            let literal = try parseLiteral()
+            return Expression(kind: .literal(literal), range: literal.range)
+        default:
+            throw error(expected: "an expression")
+        }
+    }
+
+    private mutating func parseCall(_ name: Identifier) throws -> Expression {
+        try expect(.leftParen, "'('")
+        var arguments: [Expression] = []
+        skipNewlines()
+        if !check(.rightParen) {
+            arguments.append(try parseExpression())
+            skipNewlines()
+            while match(.comma) {
+                skipNewlines()
+                arguments.append(try parseExpression())
+                skipNewlines()
+            }
+        }
+        try expect(.rightParen, "')' after the arguments")
+        return Expression(kind: .call(name, arguments), range: SourceRange(name.range.start, previous.range.end))
+    }
+}

@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import RNNScript
+
+/// The real file system and terminal behind a script: paths resolve against
+/// the script's folder; training progress is drawn on stderr only when stderr
+/// is a terminal.
+final class FileHost: ScriptHost {
+    /// The folder relative paths resolve against ("" for the working directory).
+    var baseDirectory: String
+    let showProgress: Bool
+    private var lastDrawn = -1
+
+    init(baseDirectory: String, showProgress: Bool) {
+        self.baseDirectory = baseDirectory
+        self.showProgress = showProgress
+    }
+
+    func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") || baseDirectory.isEmpty { return path }
+        return baseDirectory + "/" + path
+    }
+
+    func readFile(_ path: String) throws -> String {
+        try Self.read(resolve(path), shownAs: path)
+    }
+
+    static func read(_ fullPath: String, shownAs path: String) throws -> String {
+        guard let file = fopen(fullPath, "rb") else {
+            if errno == ENOENT { throw HostError.notFound(path) }
+            throw HostError.unreadable(path, reason: String(cString: strerror(errno)))
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, file)
+            if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
+            if n < buffer.count {
+                if ferror(file) != 0 { throw HostError.unreadable(path, reason: String(cString: strerror(errno))) }
+                break
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    func writeFile(_ path: String, contents: String) throws {
+        guard let file = fopen(resolve(path), "wb") else {
+            throw HostError.unwritable(path, reason: String(cString: strerror(errno)))
+        }
+        defer { fclose(file) }
+        let bytes = Array(contents.utf8)
+        if fwrite(bytes, 1, bytes.count, file) != bytes.count {
+            throw HostError.unwritable(path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    func trainingProgress(epoch: Int, of total: Int, loss: Double) {
+        guard showProgress, total > 0 else { return }
+        let width = 30
+        let filled = epoch * width / total
+        // Redraw only when the bar moves or at the end, so the terminal is not flooded.
+        if filled == lastDrawn && epoch != total { return }
+        lastDrawn = filled
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        Terminal.writeError("\r  training [\(bar)] epoch \(epoch)/\(total)  loss \(NumberFormatting.fixed(loss))\u{1B}[K")
+    }
+
+    func trainingFinished() {
+        if showProgress && lastDrawn >= 0 { Terminal.writeError("\r\u{1B}[K") }
+        lastDrawn = -1
+    }
+
+    func shouldInterrupt() -> Bool { Interrupt.consume() }
+}
+
+/// Writes to the standard streams.
+enum Terminal {
+    static func write(_ text: String) {
+        fputs(text, stdout)
+    }
+
+    static func writeError(_ text: String) {
+        fputs(text, stderr)
+    }
+
+    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
+
+    /// Colour only for a terminal, with TERM not "dumb" and NO_COLOR unset.
+    static func colorAllowed(_ fd: Int32) -> Bool {
+        guard isTerminal(fd), getenv("NO_COLOR") == nil else { return false }
+        if let term = getenv("TERM"), String(cString: term) == "dumb" { return false }
+        return true
+    }
+}
+
+/// Ctrl-C during a long computation: the handler sets a flag; training polls it
+/// between updates and stops cleanly.
+enum Interrupt {
+    nonisolated(unsafe) static var requested: sig_atomic_t = 0
+
+    /// True once after each Ctrl-C.
+    static func consume() -> Bool {
+        if requested != 0 { requested = 0; return true }
+        return false
+    }
+}

@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import ArgumentParser
+import RNNRuntime
+import RNNScript
+
+/// `rnnscript [FILE] [-i] [--json]`: run a script notebook-style, or explore in the REPL.
+public struct RNNScriptCommand: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "rnnscript",
+        abstract: "Run .rnn scripts: declare RNNs, run BPTT, train, inspect.",
+        discussion: """
+            With FILE, runs it cell by cell and prints each cell's result. Without FILE, \
+            or with -i, opens the REPL (type :help there).
+
+            Exit status: 0 ok, 1 an expect failed, 64 usage, 65 script error, \
+            70 runtime error, 74 file error.
+            """,
+        version: version)
+
+    @Argument(help: "The .rnn script to run.")
+    public var file: String?
+
+    @Flag(name: .customShort("i"), help: "After running FILE, continue in the REPL with its state.")
+    public var interactive = false
+
+    @Flag(name: .long, help: "Print one JSON object per cell (JSON Lines).")
+    public var json = false
+
+    public init() {}
+
+    public func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        BLASSetup.useOneThread()
+        let status = Driver(json: json).run(file: file, interactive: interactive || file == nil)
+        if status != .ok { throw ExitCode(status.rawValue) }
+    }
+}
+
+/// Runs a file and/or the REPL over real streams.
+struct Driver {
+    let json: Bool
+
+    func run(file: String?, interactive: Bool) -> ExitStatus {
+        let host = FileHost(baseDirectory: "", showProgress: Terminal.isTerminal(STDERR_FILENO) && !json)
+        let runner = ScriptRunner(
+            host: host, format: json ? .json : .text, useColor: Terminal.colorAllowed(STDERR_FILENO),
+            output: Terminal.write, errors: Terminal.writeError)
+        var status = ExitStatus.ok
+        if let file {
+            let text: String
+            do {
+                text = try FileHost.read(file, shownAs: file)
+            } catch let HostError.notFound(path) {
+                Terminal.writeError("rnnscript: error: no such file '\(path)'\n")
+                return .ioError
+            } catch {
+                Terminal.writeError("rnnscript: error: cannot read '\(file)'\n")
+                return .ioError
+            }
+            host.baseDirectory = Self.directory(of: file)
+            installInterruptHandler()
+            status = runner.run(SourceFile(name: file, text: text))
+            host.baseDirectory = ""
+            if !interactive { return status }
+        }
+        installInterruptHandler()
+        let repl = REPL(runner: runner, host: host)
+        let replStatus = repl.run()
+        return file == nil ? replStatus : (status == .ok ? replStatus : status)
+    }
+
+    /// The folder part of a path ("" when there is none).
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        let dir = String(path[..<slash])
+        return dir.isEmpty ? "/" : dir
+    }
+
+    func installInterruptHandler() {
+        signal(SIGINT) { _ in Interrupt.requested = 1 }
+    }
+}

@@ -1,0 +1,2 @@
+import RNNScriptCLI
+RNNScriptCommand.main()
