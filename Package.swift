@@ -26,8 +26,6 @@ let package = Package(
             ]),
         .executableTarget(name: "rnnscript", dependencies: ["RNNScriptCLI"]),
         .testTarget(name: "RNNRuntimeTests", dependencies: ["RNNRuntime"]),
-        .testTarget(
-            name: "RNNScriptTests", dependencies: ["RNNScript", "RNNScriptCLI"],
-            exclude: ["Golden"]),
+        .testTarget(name: "RNNScriptTests", dependencies: ["RNNScript", "RNNScriptCLI"]),
     ]
 )

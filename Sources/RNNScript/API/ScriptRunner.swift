@@ -125,6 +125,10 @@ public final class ScriptRunner {
             case .json:
                 output(JSONRenderer().render(cell: cellCount, line: line, source: text, kind: cell.statement.kindName, result: result))
             }
+            if case let .train(training) = result, let failure = training.failure {
+                report([failure], source)
+                return ExitStatus(failure.message.phase)
+            }
             return nil
         } catch let diagnostic as Diagnostic {
             lastResult = nil

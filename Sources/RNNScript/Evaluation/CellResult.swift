@@ -63,6 +63,9 @@ public struct TrainReport: Sendable {
     public var reportEvery: Int
     public var options: TrainingOptions
     public var stop: TrainingStop?
+    /// Set when training hit a non-finite value: the cell shows the epochs it
+    /// completed, then this error, and the run fails.
+    public var failure: Diagnostic?
 }
 
 public struct ExpectationReport: Sendable {

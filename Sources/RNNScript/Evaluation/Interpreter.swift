@@ -140,14 +140,15 @@ public struct Interpreter {
         slot.lastTrace = nil
         state.models[model] = slot
         state.optimizerStates[key] = optimizerState
+        var failure: Diagnostic?
         if case let .nonFinite(epoch, sequenceIndex, update, what)? = result.stop {
-            throw Diagnostic(.notFinite(
+            failure = Diagnostic(.notFinite(
                 "training stopped in epoch \(epoch) (sequence \(sequenceIndex), update \(update)): the \(what) became NaN or infinite; "
                 + "the parameters after update \(update - 1) are kept"), at: range)
         }
         let every = reportEvery ?? max(1, options.epochs / 10)
         return .train(TrainReport(model: model, epochs: options.epochs, losses: result.epochLosses, updates: result.updates,
-                                  reportEvery: every, options: options, stop: result.stop))
+                                  reportEvery: every, options: options, stop: result.stop, failure: failure))
     }
 
     private mutating func expect(

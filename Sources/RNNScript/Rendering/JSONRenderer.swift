@@ -84,6 +84,9 @@ public struct JSONRenderer {
                 ("loss", report.losses.last.map(JSON.number) ?? .null),
                 ("epochs", .number(Double(report.losses.count))), ("updates", .number(Double(report.updates))),
             ]
+            if let failure = report.failure {
+                pairs.append(("error", .object([("id", .string(failure.message.id)), ("message", .string(failure.message.text))])))
+            }
             if case let .interrupted(epoch, update)? = report.stop {
                 pairs.append(("interrupted", .object([("epoch", .number(Double(epoch))), ("update", .number(Double(update)))])))
             }

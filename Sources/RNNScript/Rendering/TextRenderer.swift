@@ -16,7 +16,11 @@ public struct TextRenderer {
     }
 
     public func render(_ result: CellResult) -> String {
-        let lines = body(result)
+        let lines = body(result).map { line in
+            var line = Substring(line)
+            while line.last == " " { line = line.dropLast() }
+            return String(line)
+        }
         return lines.map { $0.isEmpty ? "" : Self.indent + $0 }.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
     }
 
@@ -218,7 +222,7 @@ public struct TextRenderer {
             let inputWidth = max(5, (data.inputVocabulary?.symbols.map(\.count).max() ?? 0) + 2)
             var header = padLeft("t", 3) + "  " + pad("x", inputWidth) + pad("target", max(8, cellWidth))
             for label in labels { header += padLeft("ŷ(\(label))", cellWidth + 1) }
-            header += padLeft("L_t", 10)
+            header += padLeft("L_t", 12)
             lines.append(header)
             var lossIndex = 0
             for t in 0..<trace.stepCount {
@@ -238,13 +242,13 @@ public struct TextRenderer {
                     row += padLeft(j == targetClass ? "[\(p)]" : "\(p) ", cellWidth + 1)
                 }
                 if targetIndex != nil {
-                    row += padLeft(NumberFormatting.fixed(trace.stepLosses[lossIndex]), 10)
+                    row += padLeft(NumberFormatting.general(trace.stepLosses[lossIndex]), 12)
                     lossIndex += 1
                 }
                 lines.append(row)
             }
         } else {
-            lines.append(padLeft("t", 3) + "  " + pad("ŷ_t", 10 * k + 2) + pad("y_t", 10 * k + 2) + padLeft("L_t", 10))
+            lines.append(padLeft("t", 3) + "  " + pad("ŷ_t", 10 * k + 2) + pad("y_t", 10 * k + 2) + padLeft("L_t", 12))
             var lossIndex = 0
             for t in 0..<trace.stepCount {
                 let step = trace.start + t
@@ -252,17 +256,17 @@ public struct TextRenderer {
                 var row = padLeft(String(step + 1), 3) + "  " + pad(vectorText(trace.outputs.row(t)), 10 * k + 2)
                 row += pad(targetIndex.map { vectorText(data.example.targets.row($0)) } ?? "", 10 * k + 2)
                 if targetIndex != nil {
-                    row += padLeft(NumberFormatting.fixed(trace.stepLosses[lossIndex]), 10)
+                    row += padLeft(NumberFormatting.general(trace.stepLosses[lossIndex]), 12)
                     lossIndex += 1
                 }
                 lines.append(row)
             }
         }
-        let terms = trace.stepLosses.map { NumberFormatting.fixed($0) }
+        let terms = trace.stepLosses.map { NumberFormatting.general($0) }
         if terms.count > 1 && terms.count <= 8 {
-            lines.append("L = Σ_t L_t = " + terms.joined(separator: " + ") + " = " + NumberFormatting.fixed(trace.loss))
+            lines.append("L = Σ_t L_t = " + terms.joined(separator: " + ") + " = " + NumberFormatting.general(trace.loss))
         } else {
-            lines.append("L = Σ_t L_t = " + NumberFormatting.fixed(trace.loss))
+            lines.append("L = Σ_t L_t = " + NumberFormatting.general(trace.loss))
         }
         return lines
     }
@@ -281,12 +285,12 @@ public struct TextRenderer {
         }
         var lines = [padLeft("epoch", 7) + padLeft("loss", 12)]
         for (i, loss) in report.losses.enumerated() where (i + 1) % report.reportEvery == 0 || i == 0 || i == report.losses.count - 1 {
-            lines.append(padLeft(String(i + 1), 7) + padLeft(NumberFormatting.fixed(loss), 12))
+            lines.append(padLeft(String(i + 1), 7) + padLeft(NumberFormatting.general(loss), 12))
         }
         var summary = "\(report.losses.count) epochs, \(report.updates) updates"
         if !settings.isEmpty { summary += " (" + settings.joined(separator: ", ") + ")" }
         if let first = report.losses.first, let last = report.losses.last {
-            summary += "; loss \(NumberFormatting.fixed(first)) → \(NumberFormatting.fixed(last))"
+            summary += "; loss \(NumberFormatting.general(first)) → \(NumberFormatting.general(last))"
         }
         lines.append(summary)
         if case let .interrupted(epoch, update)? = report.stop {

@@ -73,6 +73,16 @@ public struct Parser {
         return Identifier(name: token.value, range: token.range)
     }
 
+    /// Skips newlines when `keyword` follows them (a statement continued on the
+    /// next line); otherwise leaves the position alone.
+    private mutating func matchAfterNewlines(_ keyword: Keyword) -> Bool {
+        var look = index
+        while tokens[look].kind == .newline && look < tokens.count - 1 { look += 1 }
+        guard tokens[look].kind == .keyword(keyword) else { return false }
+        index = look
+        return true
+    }
+
     private mutating func skipNewlines() {
         while check(.newline) { advance() }
     }
@@ -224,7 +234,7 @@ public struct Parser {
 
     /// sequence-declaration ::= 'sequence' IDENTIFIER '=' ( text-sequence | literal-sequence )
     /// text-sequence ::= STRING 'over' IDENTIFIER 'predicting' 'next'
-    /// literal-sequence ::= 'inputs' literal 'targets' literal ('over' IDENTIFIER)?
+    /// literal-sequence ::= 'inputs' literal NEWLINE* 'targets' literal (NEWLINE* 'over' IDENTIFIER)?
     mutating func parseSequenceDeclaration() throws -> Statement.Kind {
         try expect(.sequence)
         let name = try parseIdentifier("a sequence name")
@@ -240,10 +250,14 @@ public struct Parser {
         }
         guard match(.inputs) else { throw error(expected: "a string or 'inputs'") }
         let inputs = try parseLiteral()
+        _ = matchAfterNewlines(.targets)
         try expect(.targets, "'targets' after the inputs")
         let targets = try parseLiteral()
         var vocabulary: Identifier?
-        if match(.over) { vocabulary = try parseIdentifier("a vocabulary name") }
+        if matchAfterNewlines(.over) {
+            try expect(.over)
+            vocabulary = try parseIdentifier("a vocabulary name")
+        }
         return .literalSequence(name, inputs: inputs, targets: targets, vocabulary: vocabulary)
     }
 
