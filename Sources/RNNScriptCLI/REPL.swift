@@ -17,9 +17,9 @@ final class REPL {
     }
 
     /// Reads lines until `:quit` or end of input; returns 0 unless the last entry failed in a pipe.
-    func run() -> ExitStatus {
+    func run() -> RunStatus {
         let reader = makeLineReader()
-        var lastStatus = ExitStatus.ok
+        var lastStatus = RunStatus.ok
         var pending = ""
         var pendingLine = line
         while true {

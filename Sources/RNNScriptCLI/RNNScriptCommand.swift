@@ -44,12 +44,12 @@ public struct RNNScriptCommand: ParsableCommand {
 struct Driver {
     let json: Bool
 
-    func run(file: String?, interactive: Bool) -> ExitStatus {
+    func run(file: String?, interactive: Bool) -> RunStatus {
         let host = FileHost(baseDirectory: "", showProgress: Terminal.isTerminal(STDERR_FILENO) && !json)
         let runner = ScriptRunner(
             host: host, format: json ? .json : .text, useColor: Terminal.colorAllowed(STDERR_FILENO),
             output: Terminal.write, errors: Terminal.writeError)
-        var status = ExitStatus.ok
+        var status = RunStatus.ok
         if let file {
             let text: String
             do {

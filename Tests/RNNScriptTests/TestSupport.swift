@@ -30,7 +30,7 @@ final class TestHost: ScriptHost {
 struct RunResult {
     var output: String
     var errors: String
-    var status: ExitStatus
+    var status: RunStatus
 }
 
 /// Runs a script's text through the same driver the CLI uses, capturing both streams.

@@ -1,7 +1,7 @@
 import RNNRuntime
 
 /// Exit statuses (sysexits where one fits).
-public enum ExitStatus: Int32, Sendable {
+public enum RunStatus: Int32, Sendable {
     case ok = 0
     /// An `expect` failed; everything else ran.
     case expectationFailed = 1
@@ -55,7 +55,7 @@ public final class ScriptRunner {
 
     /// Runs a whole script: any syntax or checking error stops it before the
     /// first cell runs; a runtime error stops it at that cell.
-    public func run(_ source: SourceFile) -> ExitStatus {
+    public func run(_ source: SourceFile) -> RunStatus {
         let (statements, syntaxErrors) = Parser.parse(source)
         if !syntaxErrors.isEmpty {
             report(syntaxErrors, source)
@@ -83,7 +83,7 @@ public final class ScriptRunner {
     public enum EntryOutcome: Equatable, Sendable {
         /// The entry is unfinished (an open `{` or `[`): read another line.
         case needsMoreInput
-        case completed(ExitStatus)
+        case completed(RunStatus)
     }
 
     /// Runs one REPL entry: each statement is checked and run in turn, so the
@@ -112,7 +112,7 @@ public final class ScriptRunner {
     private var lastResult: CellResult?
 
     /// Runs and prints one cell; returns an exit status if it failed.
-    private func execute(_ cell: CheckedCell, _ source: SourceFile) -> ExitStatus? {
+    private func execute(_ cell: CheckedCell, _ source: SourceFile) -> RunStatus? {
         cellCount += 1
         let text = source.slice(cell.range)
         let line = source.location(of: cell.range.start).line
@@ -127,7 +127,7 @@ public final class ScriptRunner {
             }
             if case let .train(training) = result, let failure = training.failure {
                 report([failure], source)
-                return ExitStatus(failure.message.phase)
+                return RunStatus(failure.message.phase)
             }
             return nil
         } catch let diagnostic as Diagnostic {
@@ -140,13 +140,21 @@ public final class ScriptRunner {
                                                   diagnostic: diagnostic, location: source.location(of: diagnostic.range.start)))
             }
             report([diagnostic], source)
-            return ExitStatus(diagnostic.message.phase)
+            return RunStatus(diagnostic.message.phase)
         } catch {
             preconditionFailure("interpreter threw a non-diagnostic error: \(error)")
         }
     }
 
+    /// At most this many diagnostics are printed for one run.
+    public static let errorLimit = 20
+
+    /// Prints diagnostics in source order, at most `errorLimit` of them.
     private func report(_ diagnostics: [Diagnostic], _ source: SourceFile) {
-        for diagnostic in diagnostics { errors(renderer.render(diagnostic, in: source)) }
+        let sorted = diagnostics.enumerated().sorted { ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset) }.map(\.element)
+        for diagnostic in sorted.prefix(Self.errorLimit) { errors(renderer.render(diagnostic, in: source)) }
+        if sorted.count > Self.errorLimit {
+            errors("\(source.name): note: \(sorted.count - Self.errorLimit) more errors not shown\n")
+        }
     }
 }

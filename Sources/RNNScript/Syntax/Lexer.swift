@@ -34,6 +34,11 @@ public struct Lexer {
     private static func isIdentifierPart(_ b: UInt8) -> Bool { isIdentifierStart(b) || isDigit(b) }
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
+    /// Bytes that can begin a token or separate tokens (ASCII only).
+    private static func startsToken(_ b: UInt8) -> Bool {
+        b < 0x80 && (isIdentifierPart(b) || " \t\r\n#{}[]()<>=,;:.+-*/@\"'".utf8.contains(b))
+    }
+
     private func text(_ start: Int, _ end: Int) -> String {
         String(decoding: bytes[start..<end], as: UTF8.self)
     }
@@ -105,11 +110,15 @@ public struct Lexer {
                 if let keyword = Self.keywords[word] { return make(.keyword(keyword), start) }
                 return make(.identifier, start)
             }
-            // One whole UTF-8 scalar, so the message and caret show the character.
-            while let c = peek(), c & 0xC0 == 0x80 { position += 1 }
+            // A run of unusable characters is one error, not one per byte.
+            while let c = peek(), !Self.startsToken(c) { position += 1 }
             let shown = text(start, position)
-            let printable = shown.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F && $0.properties.isWhitespace == false }
-            let description = printable && !shown.isEmpty ? "'\(shown)'" : "U+" + String((shown.unicodeScalars.first?.value ?? UInt32(b)), radix: 16, uppercase: true)
+            let scalars = Array(shown.unicodeScalars)
+            let printable = scalars.count == 1 && scalars[0].value >= 0x20 && scalars[0].value != 0x7F
+                && scalars[0] != "\u{FFFD}" && !scalars[0].properties.isWhitespace
+            let description = printable ? "'\(shown)'"
+                : scalars.count == 1 ? "U+" + String(scalars[0].value, radix: 16, uppercase: true)
+                : "(\(position - start) bytes that are not rnnscript text)"
             diagnostics.append(Diagnostic(.unexpectedCharacter(description), at: SourceRange(start, position)))
             return make(.invalid, start)
         }

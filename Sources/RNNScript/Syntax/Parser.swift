@@ -303,6 +303,7 @@ public struct Parser {
 
     /// model-declaration ::= 'model' IDENTIFIER '=' cell-kind '{' model-entries '}'
     /// cell-kind ::= 'rnn' | 'lstm' | 'gru'
+    /// model-entries ::= (model-entry? (NEWLINE | ';'))* model-entry?
     mutating func parseModelDeclaration() throws -> Statement.Kind {
         try expect(.model)
         let name = try parseIdentifier("a model name")
@@ -321,7 +322,9 @@ public struct Parser {
         return .model(name, cell: cell, entries: entries, blockRange: SourceRange(open.range.start, previous.range.end))
     }
 
-    /// Entries one per line or separated by ';' up to '}' (which it consumes).
+    /// Entries one per line or separated by ';' up to '}' (which it consumes):
+    /// `model-entries` and `optimizer-entries`, whose productions are documented
+    /// with the declarations that use them.
     /// An error inside an entry is recorded and the block goes on with the next entry.
     private mutating func parseBlockEntries(_ entry: (inout Parser) throws -> Void) throws {
         while true {
@@ -388,7 +391,7 @@ public struct Parser {
         throw error(expected: "'on' or 'off'")
     }
 
-    /// initializer ::= IDENTIFIER ('(' signed-number (',' signed-number)* ')')?
+    /// initializer ::= IDENTIFIER ('(' (signed-number (',' signed-number)*)? ')')?
     mutating func parseInitializer() throws -> ModelEntry.Value {
         let name = try parseIdentifier("an initializer like uniform(-0.1, 0.1)")
         var arguments: [NumberLiteral] = []
@@ -404,7 +407,7 @@ public struct Parser {
         return .initializer(name, arguments)
     }
 
-    /// set-statement ::= 'set' path '=' literal
+    /// set-statement ::= 'set' IDENTIFIER '.' path '=' literal
     mutating func parseSetStatement() throws -> Statement.Kind {
         try expect(.set)
         let path = try parsePath()
@@ -433,6 +436,7 @@ public struct Parser {
     }
 
     /// optimizer-declaration ::= 'optimizer' IDENTIFIER '=' IDENTIFIER ('{' optimizer-entries '}')?
+    /// optimizer-entries ::= (optimizer-entry? (NEWLINE | ';'))* optimizer-entry?
     /// optimizer-entry ::= IDENTIFIER (signed-number | flag)
     mutating func parseOptimizerDeclaration() throws -> Statement.Kind {
         try expect(.optimizer)
@@ -652,8 +656,7 @@ public struct Parser {
 
     /// primary ::= INTEGER | NUMBER | STRING | path | 'grad' path
     ///           | 'loss' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER
-    ///           | call | '(' expression ')' | '[' literal-items ']'
-    /// call ::= (IDENTIFIER | 'norm') '(' (expression (',' expression)*)? ')'
+    ///           | call | '(' expression ')' | '[' (literal (',' literal)* ','?)? ']'
     mutating func parsePrimary() throws -> Expression {
         let token = current
         let start = token.range.start
@@ -702,6 +705,8 @@ public struct Parser {
         }
     }
 
+    /// call ::= (IDENTIFIER | 'norm') '(' (expression (',' expression)*)? ')'
+    /// (`name` is the IDENTIFIER or 'norm', already consumed.)
     private mutating func parseCall(_ name: Identifier) throws -> Expression {
         try expect(.leftParen, "'('")
         var arguments: [Expression] = []
