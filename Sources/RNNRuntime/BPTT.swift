@@ -167,13 +167,14 @@ extension RNNModel {
         // ∂L/∂a_t for every step (T×d), summed over the loss terms whose paths reach it.
         var dA = Matrix(rows: steps, cols: d)
         var carry = [Double](repeating: 0, count: d)
+        var scratch = [Double](repeating: 0, count: d)
         trace.states.storage.withUnsafeBufferPointer { sp in
             W.storage.withUnsafeBufferPointer { wp in
                 fromReadout.storage.withUnsafeBufferPointer { fp in
                     dA.storage.withUnsafeMutableBufferPointer { ap in
-                        carry.withUnsafeMutableBufferPointer { cp in
+                        carry.withUnsafeMutableBufferPointer { cp in scratch.withUnsafeMutableBufferPointer { tp in
                             let s = sp.baseAddress! + d, a = ap.baseAddress!, f = fp.baseAddress!
-                            let c = cp.baseAddress!
+                            let c = cp.baseAddress!, tmp = tp.baseAddress!
                             if let window, window < steps {
                                 // Each loss term walks back at most `window` steps on its own.
                                 for t in trace.targetSteps {
@@ -184,7 +185,7 @@ extension RNNModel {
                                         for j in 0..<d { c[j] *= activation.derivative(fromOutput: st[j]) }
                                         for j in 0..<d { row[j] += c[j] }
                                         if step > 0 && step - 1 > t - window {
-                                            RowKernels.rowTimesTransposed(c, wp.baseAddress!, into: c, rows: d, cols: d)
+                                            RowKernels.rowTimesTransposed(c, wp.baseAddress!, into: c, scratch: tmp, rows: d, cols: d)
                                         }
                                         step -= 1
                                     }
@@ -197,11 +198,11 @@ extension RNNModel {
                                         row[j] = (f[step * d + j] + c[j]) * activation.derivative(fromOutput: st[j])
                                     }
                                     if step > 0 {
-                                        RowKernels.rowTimesTransposed(row, wp.baseAddress!, into: c, rows: d, cols: d)
+                                        RowKernels.rowTimesTransposed(row, wp.baseAddress!, into: c, scratch: tmp, rows: d, cols: d)
                                     }
                                 }
                             }
-                        }
+                        } }
                     }
                 }
             }
@@ -307,20 +308,18 @@ enum RowKernels {
     }
 
     /// out = row · Mᵀ, with M rows×cols (row has `cols` entries, out has `rows`).
-    /// `out` may alias `row`.
+    /// `out` may alias `row`; `scratch` holds `rows` values.
     @inline(__always)
     static func rowTimesTransposed(
         _ row: UnsafePointer<Double>, _ m: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>,
-        rows: Int, cols: Int
+        scratch: UnsafeMutablePointer<Double>, rows: Int, cols: Int
     ) {
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: rows) { tmp in
-            for i in 0..<rows {
-                let mi = m + i * cols
-                var acc = 0.0
-                for j in 0..<cols { acc += row[j] * mi[j] }
-                tmp[i] = acc
-            }
-            for i in 0..<rows { out[i] = tmp[i] }
+        for i in 0..<rows {
+            let mi = m + i * cols
+            var acc = 0.0
+            for j in 0..<cols { acc += row[j] * mi[j] }
+            scratch[i] = acc
         }
+        for i in 0..<rows { out[i] = scratch[i] }
     }
 }
