@@ -159,7 +159,7 @@ enum GrammarFiles {
         let directory = root.appendingPathComponent("examples")
         var found: [String] = []
         let enumerator = FileManager.default.enumerator(atPath: directory.path)
-        while let item = enumerator?.nextObject() as? String where true {
+        while let item = enumerator?.nextObject() as? String {
             if item.hasSuffix(".rnn") { found.append("examples/" + item) }
         }
         return found.sorted()
@@ -419,7 +419,7 @@ struct ParserSource {
     /// Every `/// name ::= …` in the file, in order.
     var productions: [Production] = []
 
-    init(text: String) throws {
+    init(text: String) {
         var block: [Production] = []
         var open = false  // the last production may continue on the next `///` line
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {

@@ -162,7 +162,7 @@ public struct Lexer {
             if c == UInt8(ascii: "\"") {
                 return Token(kind: .string, range: SourceRange(start, position), value: String(decoding: value, as: UTF8.self))
             }
-            if c == UInt8(ascii: "\\"), let e = peek() {
+            if c == UInt8(ascii: "\\"), let e = peek(), e != UInt8(ascii: "\n") {
                 position += 1
                 switch e {
                 case UInt8(ascii: "n"): value.append(UInt8(ascii: "\n"))
@@ -181,7 +181,7 @@ public struct Lexer {
         // One Unicode scalar (or an escape) between single quotes.
         var end = position
         if end < bytes.count, bytes[end] == UInt8(ascii: "\\") { end += 1 }
-        if end < bytes.count, bytes[end] != UInt8(ascii: "\n") {
+        if end < bytes.count, bytes[end] != UInt8(ascii: "\n"), end > position || bytes[end] != UInt8(ascii: "'") {
             end += 1
             while end < bytes.count, bytes[end] & 0xC0 == 0x80 { end += 1 }
         }
