@@ -128,10 +128,11 @@ struct GradientTests {
         let f = try GradientFixture.make(c)
         let errors = f.model.gradientCheck(f.example, loss: c.loss)
         #expect(errors.count == f.model.parameters.count)
-        // Plain central differences with h = 1e-5 carry ~1e-11 absolute noise, too much
-        // for 1e-7 on the smallest elements, so only a looser bound holds here; the
-        // 1e-7 check is the test above.
-        for (name, e) in zip(f.model.parameterNames, errors) { #expect(e <= 1e-4, "\(name): \(e)") }
+        // Plain central differences with h = 1e-5 carry ~1e-11 absolute rounding noise,
+        // too much for 1e-7 on the smallest elements (worst over this grid: 2.4e-7, six
+        // cases above 1e-7), so only a looser bound holds here; the 1e-7 check against
+        // an independent stencil is the test above.
+        for (name, e) in zip(f.model.parameterNames, errors) { #expect(e <= 1e-5, "\(name): \(e)") }
     }
 
     @Test(
@@ -168,6 +169,48 @@ struct GradientTests {
         expectClose(loss, reference(f.model.parameters), tol: 1e-12, "loss")
         #expect(abs(loss - f.model.loss(f.example, loss: c.loss)) == 0)
         let err = maxRelativeError(analytic, FiniteDifference.gradient(of: reference, at: f.model.parameters))
+        #expect(err <= Self.tolerance, "max relative error \(err)")
+    }
+
+    @Test(
+        "cross entropy with soft, unnormalised targets: L_t = −Σ_j y[j] log ŷ[j]",
+        arguments: GradientCase.all.filter { $0.loss == .crossEntropy && $0.activation == .tanh && $0.bias })
+    func softCrossEntropyTargets(_ c: GradientCase) throws {
+        var f = try GradientFixture.make(c)
+        // Rows such as [0.2, 0.5, 0.1] (mass 0.8) and [0.7, 0, 0.6] (mass 1.3), one with a zero weight.
+        var random = RandomSource(seed: 31)
+        var targets = random.matrix(f.example.targets.rows, 3, 0.05, 0.7)
+        targets[0, 1] = 0
+        f.example.targets = targets
+        let (loss, analytic) = f.model.lossAndGradients(f.example, loss: c.loss)
+        let cfg = f.model.configuration
+        let reference = ReferenceRNN(f.model).run(f.example, loss: c.loss)
+        expectClose(loss, reference.total, tol: 1e-12, "loss")
+        let t = reference.losses.keys.max()!
+        let y = f.example.targets.row(c.outputs == .every ? t : 0), p = reference.predictions[t]
+        expectClose(reference.losses[t]!, -(0..<3).map { y[$0] * log(p[$0]) }.reduce(0, +), tol: 1e-14, "formula")
+        let numeric = FiniteDifference.gradient(of: { referenceLoss(cfg, $0, f.example, c.loss) }, at: f.model.parameters)
+        let err = maxRelativeError(analytic, numeric)
+        #expect(err <= Self.tolerance, "max relative error \(err)")
+    }
+
+    @Test(
+        "binary cross entropy with hard 0/1 targets",
+        arguments: GradientCase.all.filter { $0.loss == .binaryCrossEntropy && $0.activation == .tanh && $0.bias })
+    func hardBinaryTargets(_ c: GradientCase) throws {
+        var f = try GradientFixture.make(c)
+        var random = RandomSource(seed: 37)
+        var targets = Matrix(rows: f.example.targets.rows, cols: 3)
+        for i in 0..<targets.count { targets.storage[i] = random.nextUnit() < 0.5 ? 0 : 1 }
+        targets[0, 0] = 0
+        targets[0, 1] = 1
+        f.example.targets = targets
+        let (loss, analytic) = f.model.lossAndGradients(f.example, loss: c.loss)
+        let cfg = f.model.configuration
+        #expect(loss.isFinite)
+        expectClose(loss, referenceLoss(cfg, f.model.parameters, f.example, c.loss), tol: 1e-12, "loss")
+        let numeric = FiniteDifference.gradient(of: { referenceLoss(cfg, $0, f.example, c.loss) }, at: f.model.parameters)
+        let err = maxRelativeError(analytic, numeric)
         #expect(err <= Self.tolerance, "max relative error \(err)")
     }
 

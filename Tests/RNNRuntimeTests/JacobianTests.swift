@@ -101,6 +101,9 @@ struct SpectralNormTests {
         expectClose(LinearAlgebra.spectralNorm(a.transposed), 15)
         // Frobenius equals the spectral norm for rank one.
         expectClose(a.frobeniusNorm, 15)
+        // A row or column vector: its Euclidean length.
+        expectClose(LinearAlgebra.spectralNorm(Matrix(row: [3, 4, 12])), 13)
+        expectClose(LinearAlgebra.spectralNorm(Matrix(row: [3, 4, 12]).transposed), 13)
     }
 
     @Test("2×2 closed form: σ_max² = (S + √(S² − 4 det²))/2, S = a² + b² + c² + d²")

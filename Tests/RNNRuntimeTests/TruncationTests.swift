@@ -62,7 +62,7 @@ struct TruncationTests {
     }
 
     @Test("window(K): each L_t back-propagates through its K most recent steps (s_{t−K} frozen)",
-          arguments: cases, [1, 2, 3, 5])
+          arguments: cases, [1, 2, 3, 5, 6])
     func windowAgainstFiniteDifferences(_ c: GradientCase, _ K: Int) throws {
         let f = try Self.fixture(c)
         let model = f.model, example = f.example

@@ -94,6 +94,13 @@ public struct Parser {
         return try body(&self)
     }
 
+    /// Records an error, unless it is about a token the lexer already reported
+    /// (one mistake, one message).
+    private mutating func record(_ diagnostic: Diagnostic) {
+        if current.kind == .invalid && diagnostic.range == current.range { return }
+        diagnostics.append(diagnostic)
+    }
+
     /// Skips to the start of the next statement: past the next newline outside braces.
     private mutating func synchronize() {
         var braces = 0
@@ -131,7 +138,7 @@ public struct Parser {
                     throw error(expected: "end of line after the statement")
                 }
             } catch let diagnostic as Diagnostic {
-                diagnostics.append(diagnostic)
+                record(diagnostic)
                 synchronize()
             } catch {
                 preconditionFailure("parser threw a non-diagnostic error")
@@ -339,7 +346,7 @@ public struct Parser {
                 }
             } catch let diagnostic as Diagnostic {
                 if diagnostic.isAtEndOfInput { throw diagnostic }
-                diagnostics.append(diagnostic)
+                record(diagnostic)
                 while !(check(.newline) || check(.semicolon) || check(.rightBrace) || check(.endOfInput)) { advance() }
             }
             if index == before { advance() }
