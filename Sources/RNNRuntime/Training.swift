@@ -71,10 +71,12 @@ extension RNNModel {
                         return result
                     }
                     options.clipping.apply(to: &grads)
-                    let previous = parameters
+                    let previous = parameters, previousOptimizer = optimizer
                     optimizer.step(parameters: &parameters, gradients: grads)
                     if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
+                        // Undo the whole step: parameters and the optimizer's buffers.
                         parameters = previous
+                        optimizer = previousOptimizer
                         result.stop = .nonFinite(
                             epoch: epoch, sequence: index + 1, update: result.updates + 1,
                             what: "parameter \(parameterNames[bad])")

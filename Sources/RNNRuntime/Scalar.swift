@@ -1,0 +1,88 @@
+import CBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The two precisions the engine computes in. Parameters are stored as Float64
+/// in `RNNModel`; a Float32 model packs them into Float buffers for each pass.
+public enum Precision: String, Sendable, CaseIterable {
+    case float64, float32
+}
+
+/// What the engine needs of a floating-point type: BLAS products and the
+/// elementwise functions, each mapped to the native single or double routine.
+protocol RNNScalar: BinaryFloatingPoint, Sendable {
+    init(_ value: Double)
+    var double: Double { get }
+    static func gemm(
+        _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Self, _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    static func tanh(_ x: Self) -> Self
+    static func log1p(_ x: Self) -> Self
+}
+
+extension RNNScalar {
+    @inline(__always) static func sigmoid(_ x: Self) -> Self {
+        if x >= 0 { return 1 / (1 + exp(-x)) }
+        let e = exp(x)
+        return e / (1 + e)
+    }
+
+    /// log(1 + eˣ) without overflow.
+    @inline(__always) static func softplus(_ x: Self) -> Self {
+        x > 0 ? x + log1p(exp(-x)) : log1p(exp(x))
+    }
+
+    /// `C = alpha·op(A)·op(B) + beta·C`, guarding the degenerate sizes BLAS rejects.
+    @inline(__always)
+    static func product(
+        _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Self = 1, _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int
+    ) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
+            return
+        }
+        gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a, lda: max(lda, 1), b, ldb: max(ldb, 1),
+             beta: beta, c, ldc: max(ldc, 1))
+    }
+}
+
+extension Double: RNNScalar {
+    var double: Double { self }
+    @inline(__always)
+    static func gemm(
+        _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Double, _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    @inline(__always) static func exp(_ x: Double) -> Double { Glibc.exp(x) }
+    @inline(__always) static func log(_ x: Double) -> Double { Glibc.log(x) }
+    @inline(__always) static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
+    @inline(__always) static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
+}
+
+extension Float: RNNScalar {
+    var double: Double { Double(self) }
+    @inline(__always)
+    static func gemm(
+        _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    @inline(__always) static func exp(_ x: Float) -> Float { Glibc.expf(x) }
+    @inline(__always) static func log(_ x: Float) -> Float { Glibc.logf(x) }
+    @inline(__always) static func tanh(_ x: Float) -> Float { Glibc.tanhf(x) }
+    @inline(__always) static func log1p(_ x: Float) -> Float { Glibc.log1pf(x) }
+}
