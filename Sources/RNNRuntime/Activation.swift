@@ -22,6 +22,24 @@ public enum Activation: String, CaseIterable, Sendable {
         }
     }
 
+    @inline(__always) func apply<F: RNNScalar>(_ a: F) -> F {
+        switch self {
+        case .tanh: return F.tanh(a)
+        case .sigmoid: return F.sigmoid(a)
+        case .relu: return a > 0 ? a : 0
+        case .linear: return a
+        }
+    }
+
+    @inline(__always) func derivative<F: RNNScalar>(fromOutput s: F) -> F {
+        switch self {
+        case .tanh: return 1 - s * s
+        case .sigmoid: return s * (1 - s)
+        case .relu: return s > 0 ? 1 : 0
+        case .linear: return 1
+        }
+    }
+
     /// γ = max σ′ (the lecture's bound on ‖diag(σ′)‖): ¼ for sigmoid, 1 otherwise.
     public var maxDerivative: Double { self == .sigmoid ? 0.25 : 1 }
 
@@ -37,21 +55,6 @@ public enum Activation: String, CaseIterable, Sendable {
 public enum Readout: String, CaseIterable, Sendable {
     case softmax, sigmoid, linear
 
-    /// Applies O to one row of logits in place.
-    func apply(_ o: UnsafeMutablePointer<Double>, count k: Int) {
-        switch self {
-        case .softmax:
-            var m = -Double.infinity
-            for j in 0..<k where o[j] > m { m = o[j] }
-            var total = 0.0
-            for j in 0..<k { o[j] = Math.exp(o[j] - m); total += o[j] }
-            for j in 0..<k { o[j] /= total }
-        case .sigmoid:
-            for j in 0..<k { o[j] = Activation.logistic(o[j]) }
-        case .linear:
-            break
-        }
-    }
 }
 
 /// The per-step loss L_t; the loss of a sequence is Σ_t L_t over steps with a target.

@@ -14,8 +14,10 @@ extension RNNModel {
     public func gradientCheck(
         _ example: SequenceExample, loss kind: LossKind, step h: Double = 1e-3
     ) -> [Double] {
-        let analytic = lossAndGradients(example, loss: kind).gradients
-        var probe = self
+        // Always in Float64: finite differences in Float32 would measure rounding.
+        let model = configuration.precision == .float64 ? self : with(precision: .float64)
+        let analytic = model.lossAndGradients(example, loss: kind).gradients
+        var probe = model
         var errors: [Double] = []
         for p in parameters.indices {
             var worst = 0.0

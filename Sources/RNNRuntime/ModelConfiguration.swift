@@ -8,7 +8,19 @@ public enum OutputPlacement: String, Sendable {
 
 /// The kind of recurrent cell.
 public enum CellKind: String, Sendable, CaseIterable {
-    case rnn
+    case rnn, lstm, gru
+
+    /// The gates of the cell, in the order of their parameters (PyTorch's order).
+    public var gates: [String] {
+        switch self {
+        case .rnn: return [""]
+        case .lstm: return ["i", "f", "g", "o"]
+        case .gru: return ["r", "z", "n"]
+        }
+    }
+
+    /// The width of one layer's state: [h, c] for an LSTM, h (or s) otherwise.
+    public func stateWidth(hidden d: Int) -> Int { self == .lstm ? 2 * d : d }
 }
 
 /// How parameters are initialised (weights only; biases start at zero).
@@ -37,13 +49,19 @@ public struct ModelConfiguration: Equatable, Sendable {
     public var outputs: OutputPlacement = .every
     public var bias: Bool = true
     public var initializer: Initializer = .default
+    /// The precision passes compute in (gradient checks always use Float64).
+    public var precision: Precision = .float64
 
     public init(
         inputSize: Int, hiddenSize: Int, outputSize: Int,
         activation: Activation = .tanh, readout: Readout = .softmax,
         outputs: OutputPlacement = .every, bias: Bool = true,
-        initializer: Initializer = .default
+        initializer: Initializer = .default, cell: CellKind = .rnn, layers: Int = 1,
+        precision: Precision = .float64
     ) {
+        self.cell = cell
+        self.layers = layers
+        self.precision = precision
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.outputSize = outputSize
@@ -54,21 +72,44 @@ public struct ModelConfiguration: Equatable, Sendable {
         self.initializer = initializer
     }
 
-    /// The parameters of this configuration, in their canonical order, with shapes
-    /// from §1 of the spec: U n×d, W d×d, b 1×d, V d×k, c 1×k.
+    /// The parameters in their canonical order: for each layer ℓ and each gate
+    /// (in the cell's order) U n_ℓ×d, W d×d, b 1×d (and the GRU's bh_n 1×d after
+    /// the n gate), then the readout V d×k and c 1×k. With more than one layer
+    /// the recurrent ones are named `layerL.P`.
     public var parameterShapes: [ParameterShape] {
-        let n = inputSize, d = hiddenSize, k = outputSize
-        var shapes: [ParameterShape] = [
-            ParameterShape(name: "U", rows: n, cols: d, role: .inputWeight(fanIn: n, fanOut: d)),
-            ParameterShape(name: "W", rows: d, cols: d, role: .recurrentWeight(fanIn: d, fanOut: d)),
-        ]
-        if bias { shapes.append(ParameterShape(name: "b", rows: 1, cols: d, role: .bias)) }
-        shapes.append(ParameterShape(name: "V", rows: d, cols: k, role: .outputWeight(fanIn: d, fanOut: k)))
-        if bias { shapes.append(ParameterShape(name: "c", rows: 1, cols: k, role: .bias)) }
+        let d = hiddenSize, k = outputSize
+        var shapes: [ParameterShape] = []
+        for layer in 0..<layers {
+            let n = layer == 0 ? inputSize : d
+            let prefix = layers > 1 ? "layer\(layer + 1)." : ""
+            for (g, gate) in cell.gates.enumerated() {
+                let suffix = gate.isEmpty ? "" : "_" + gate
+                shapes.append(ParameterShape(name: prefix + "U" + suffix, rows: n, cols: d, role: .inputWeight(fanIn: n, fanOut: d), layer: layer, gate: g))
+                shapes.append(ParameterShape(name: prefix + "W" + suffix, rows: d, cols: d, role: .recurrentWeight(fanIn: d, fanOut: d), layer: layer, gate: g))
+                if bias { shapes.append(ParameterShape(name: prefix + "b" + suffix, rows: 1, cols: d, role: .bias, layer: layer, gate: g)) }
+                if bias && cell == .gru && gate == "n" {
+                    shapes.append(ParameterShape(name: prefix + "bh_n", rows: 1, cols: d, role: .hiddenBias, layer: layer, gate: g))
+                }
+            }
+        }
+        shapes.append(ParameterShape(name: "V", rows: d, cols: k, role: .outputWeight(fanIn: d, fanOut: k), layer: layers, gate: 0))
+        if bias { shapes.append(ParameterShape(name: "c", rows: 1, cols: k, role: .outputBias, layer: layers, gate: 0)) }
         return shapes
     }
 
+    /// Σ rows·cols over the parameters, counted in Double so absurd sizes cannot overflow.
+    public var parameterCountEstimate: Double {
+        let n = Double(inputSize), d = Double(hiddenSize), k = Double(outputSize), g = Double(cell.gates.count)
+        let b = bias ? 1.0 : 0.0
+        let first = g * (n * d + d * d + b * d), rest = g * (d * d + d * d + b * d)
+        let hidden = cell == .gru ? b * d * Double(layers) : 0
+        return first + rest * Double(layers - 1) + hidden + d * k + b * k
+    }
+
     public var parameterCount: Int { parameterShapes.reduce(0) { $0 + $1.rows * $1.cols } }
+
+    /// The width of the whole state s_t: every layer's state, concatenated.
+    public var stateWidth: Int { layers * cell.stateWidth(hidden: hiddenSize) }
 }
 
 /// A parameter's name, shape and role.
@@ -78,11 +119,24 @@ public struct ParameterShape: Equatable, Sendable {
         case recurrentWeight(fanIn: Int, fanOut: Int)
         case outputWeight(fanIn: Int, fanOut: Int)
         case bias
+        /// The GRU's bh_n, inside the reset product.
+        case hiddenBias
+        case outputBias
 
-        public var isBias: Bool { self == .bias }
+        public var isBias: Bool { self == .bias || self == .hiddenBias || self == .outputBias }
     }
     public var name: String
     public var rows: Int
     public var cols: Int
     public var role: Role
+    /// The 0-based layer (the readout has `layers`).
+    public var layer: Int = 0
+    /// The gate's position in the cell's gate order.
+    public var gate: Int = 0
+
+    /// The name without a `layerL.` prefix: `U_f`, `W`, `bh_n`.
+    public var localName: String {
+        guard let dot = name.lastIndex(of: ".") else { return name }
+        return String(name[name.index(after: dot)...])
+    }
 }

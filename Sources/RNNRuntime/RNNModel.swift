@@ -1,22 +1,25 @@
-/// A vanilla RNN: configuration, parameter values and initial state.
+/// A recurrent network: configuration, parameter values and initial state.
+///
+/// Vanilla RNN (row vectors, as in the lecture):
 ///
 ///     a_t = x_t U + s_{t-1} W + b        s_t = σ(a_t)
 ///     o_t = s_t V + c                    ŷ_t = O(o_t)
-public struct RNNModel: Equatable, Sendable {
+///
+/// LSTM and GRU follow PyTorch's equations in the row convention (see
+/// `Engine.swift`); stacked layers feed each layer's state to the next.
+public struct RNNModel: Sendable {
     public let configuration: ModelConfiguration
     /// Parameter values, aligned with `configuration.parameterShapes`.
     public var parameters: [Matrix]
-    /// s_0, 1×d (not trained).
+    /// s_0 (1×S): every layer's initial state, concatenated ([h, c] for an LSTM). Not trained.
     public var initialState: Matrix
 
-    let layout: ParameterLayout
-
-    /// A model with parameters drawn from `random` by the configuration's
-    /// initializer, in the order of `parameterShapes`, each matrix row-major.
+    /// A model with weights drawn from `random` by the configuration's
+    /// initializer, in the order of `parameterShapes`, each matrix row-major;
+    /// biases start at zero.
     public init(configuration: ModelConfiguration, random: inout RandomSource) {
         self.configuration = configuration
-        self.layout = ParameterLayout(configuration)
-        self.initialState = Matrix(rows: 1, cols: configuration.hiddenSize)
+        self.initialState = Matrix(rows: 1, cols: configuration.stateWidth)
         self.parameters = configuration.parameterShapes.map { shape in
             var m = Matrix(rows: shape.rows, cols: shape.cols)
             if shape.role.isBias { return m }
@@ -35,6 +38,19 @@ public struct RNNModel: Equatable, Sendable {
         }
     }
 
+    /// The same parameters under another configuration of equal shapes (e.g. another precision).
+    public func with(precision: Precision) -> RNNModel {
+        var c = configuration
+        c.precision = precision
+        return RNNModel(configuration: c, parameters: parameters, initialState: initialState)
+    }
+
+    init(configuration: ModelConfiguration, parameters: [Matrix], initialState: Matrix) {
+        self.configuration = configuration
+        self.parameters = parameters
+        self.initialState = initialState
+    }
+
     public var parameterNames: [String] { configuration.parameterShapes.map(\.name) }
 
     public func parameterIndex(named name: String) -> Int? {
@@ -43,19 +59,5 @@ public struct RNNModel: Equatable, Sendable {
 
     public func parameter(named name: String) -> Matrix? {
         parameterIndex(named: name).map { parameters[$0] }
-    }
-}
-
-/// Positions of each parameter in the flat parameter list.
-struct ParameterLayout: Equatable, Sendable {
-    let u: Int, w: Int, b: Int?, v: Int, c: Int?
-
-    init(_ configuration: ModelConfiguration) {
-        let names = configuration.parameterShapes.map(\.name)
-        u = names.firstIndex(of: "U")!
-        w = names.firstIndex(of: "W")!
-        b = names.firstIndex(of: "b")
-        v = names.firstIndex(of: "V")!
-        c = names.firstIndex(of: "c")
     }
 }

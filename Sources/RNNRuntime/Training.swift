@@ -3,11 +3,18 @@ public struct TrainingOptions: Equatable, Sendable {
     public var epochs: Int
     public var truncation: Truncation = .none
     public var clipping: Clipping = .none
+    /// Sequences per update; the loss of a batch is the mean of its sequences' losses.
+    public var batchSize: Int = 1
+    /// Visit the sequences in a new order every epoch (from the script's generator).
+    public var shuffle: Bool = false
 
-    public init(epochs: Int, truncation: Truncation = .none, clipping: Clipping = .none) {
+    public init(epochs: Int, truncation: Truncation = .none, clipping: Clipping = .none,
+                batchSize: Int = 1, shuffle: Bool = false) {
         self.epochs = epochs
         self.truncation = truncation
         self.clipping = clipping
+        self.batchSize = batchSize
+        self.shuffle = shuffle
     }
 }
 
@@ -25,6 +32,8 @@ public struct TrainingResult: Equatable, Sendable {
     /// loss Σ_t L_t as computed during the pass (for `truncate K`, the sum of its
     /// chunk losses, each at the weights of that chunk).
     public var epochLosses: [Double] = []
+    /// The mean loss over the validation sequences after each epoch (empty without them).
+    public var validationLosses: [Double] = []
     public var updates = 0
     public var stop: TrainingStop?
 }
@@ -32,42 +41,74 @@ public struct TrainingResult: Equatable, Sendable {
 extension RNNModel {
     /// Trains on `data` for `options.epochs` epochs, one pass over every sequence each.
     ///
-    /// Full BPTT and `window` truncation update once per sequence; `chunks(K)`
-    /// updates after every chunk, carrying the state computed with the weights
-    /// before that update. `onEpoch(epoch, loss)` is told each epoch's loss;
-    /// `shouldStop` is polled after every update.
+    /// Sequences go in mini-batches of `batchSize` (shuffled each epoch from
+    /// `random` when `shuffle` is on); a batch's sequences run side by side, the
+    /// shorter ones padded with steps that have no target. Full BPTT and
+    /// `window` truncation update once per batch; `chunks(K)` updates after every
+    /// chunk, carrying the state computed with the weights before that update.
+    /// `onEpoch(epoch, loss)` is told each epoch's loss; `shouldStop` is polled
+    /// after every update.
     public mutating func train(
         on data: [SequenceExample], loss: LossKind, optimizer: inout OptimizerState,
-        options: TrainingOptions,
+        options: TrainingOptions, random: inout RandomSource, validation: [SequenceExample] = [],
         onEpoch: (Int, Double) -> Void = { _, _ in },
         shouldStop: () -> Bool = { false }
     ) -> TrainingResult {
+        switch configuration.precision {
+        case .float64:
+            return train(Double.self, data, loss, &optimizer, options, &random, validation, onEpoch, shouldStop)
+        case .float32:
+            return train(Float.self, data, loss, &optimizer, options, &random, validation, onEpoch, shouldStop)
+        }
+    }
+
+    /// The same, for one sequence and no shuffling.
+    public mutating func train(
+        on data: [SequenceExample], loss: LossKind, optimizer: inout OptimizerState, options: TrainingOptions,
+        onEpoch: (Int, Double) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }
+    ) -> TrainingResult {
+        var random = RandomSource(seed: 0)
+        return train(on: data, loss: loss, optimizer: &optimizer, options: options, random: &random,
+                     onEpoch: onEpoch, shouldStop: shouldStop)
+    }
+
+    private mutating func train<F: RNNScalar>(
+        _: F.Type, _ data: [SequenceExample], _ loss: LossKind, _ optimizer: inout OptimizerState,
+        _ options: TrainingOptions, _ random: inout RandomSource, _ validation: [SequenceExample],
+        _ onEpoch: (Int, Double) -> Void, _ shouldStop: () -> Bool
+    ) -> TrainingResult {
         var result = TrainingResult()
+        let placement = configuration.outputs
+        let batchSize = max(1, min(options.batchSize, max(data.count, 1)))
+        let longest = data.map { $0.stepCount(placement) }.max() ?? 0
+        let capacity = Self.spans(steps: longest, options.truncation).map(\.count).max() ?? 0
+        var window: Int? = nil
+        if case let .window(k) = options.truncation { window = k }
+        // One workspace per batch size in use (the last batch may be smaller).
+        var workspaces: [Int: Workspace<F>] = [:]
+        var order = Array(data.indices)
         for epoch in 1...max(options.epochs, 1) where epoch <= options.epochs {
+            if options.shuffle { Self.shuffle(&order, &random) }
             var epochLoss = 0.0
-            for (index, example) in data.enumerated() {
-                var spans: [Range<Int>]
-                let steps = example.stepCount(configuration.outputs)
-                var window: Int? = nil
-                switch options.truncation {
-                case .none: spans = [0..<steps]
-                case let .window(k): spans = [0..<steps]; window = k
-                case let .chunks(k):
-                    spans = stride(from: 0, to: steps, by: max(k, 1)).map { $0..<min($0 + k, steps) }
-                }
-                var state = initialState
-                for span in spans {
-                    let trace = forward(example, span: span, from: state, loss: loss)
-                    var grads = gradients(of: trace, window: window)
-                    let chunkLoss = trace.loss
-                    if !chunkLoss.isFinite {
-                        result.stop = .nonFinite(epoch: epoch, sequence: index + 1, update: result.updates + 1, what: "loss")
+            for batchStart in stride(from: 0, to: order.count, by: batchSize) {
+                let members = Array(order[batchStart..<min(batchStart + batchSize, order.count)])
+                let batch = members.map { data[$0] }
+                let B = batch.count
+                let w = workspaces[B] ?? Workspace<F>(network: PackedNetwork(self), batch: B, capacity: max(capacity, 1))
+                workspaces[B] = w
+                let steps = batch.map { $0.stepCount(placement) }.max() ?? 0
+                var state = w.entering(Array(repeating: initialState, count: B))
+                for span in Self.spans(steps: steps, options.truncation) {
+                    w.net = PackedNetwork(self)
+                    w.forward(batch, span: span, entering: state, loss: loss, scale: F(1) / F(Double(B)))
+                    if let bad = w.sequenceLosses.firstIndex(where: { !$0.isFinite }) {
+                        result.stop = .nonFinite(epoch: epoch, sequence: members[bad] + 1, update: result.updates + 1, what: "loss")
                         return result
                     }
+                    var grads = w.backward(window: window).unpack(configuration)
                     if let bad = grads.firstIndex(where: { !$0.isFinite }) {
-                        result.stop = .nonFinite(
-                            epoch: epoch, sequence: index + 1, update: result.updates + 1,
-                            what: "gradient of \(parameterNames[bad])")
+                        result.stop = .nonFinite(epoch: epoch, sequence: members[0] + 1, update: result.updates + 1,
+                                                 what: "gradient of \(parameterNames[bad])")
                         return result
                     }
                     options.clipping.apply(to: &grads)
@@ -77,14 +118,13 @@ extension RNNModel {
                         // Undo the whole step: parameters and the optimizer's buffers.
                         parameters = previous
                         optimizer = previousOptimizer
-                        result.stop = .nonFinite(
-                            epoch: epoch, sequence: index + 1, update: result.updates + 1,
-                            what: "parameter \(parameterNames[bad])")
+                        result.stop = .nonFinite(epoch: epoch, sequence: members[0] + 1, update: result.updates + 1,
+                                                 what: "parameter \(parameterNames[bad])")
                         return result
                     }
                     result.updates += 1
-                    epochLoss += chunkLoss
-                    state = trace.finalState
+                    epochLoss += w.sequenceLosses.reduce(0, +)
+                    state = w.finalState()
                     if shouldStop() {
                         result.stop = .interrupted(epoch: epoch, update: result.updates)
                         return result
@@ -93,8 +133,25 @@ extension RNNModel {
             }
             let mean = data.isEmpty ? 0 : epochLoss / Double(data.count)
             result.epochLosses.append(mean)
+            if !validation.isEmpty {
+                result.validationLosses.append(batchLoss(validation, loss: loss))
+            }
             onEpoch(epoch, mean)
         }
         return result
+    }
+
+    /// The mean over sequences of each one's loss (a forward pass only).
+    public func batchLoss(_ batch: [SequenceExample], loss: LossKind) -> Double {
+        guard !batch.isEmpty else { return 0 }
+        return batch.reduce(0) { $0 + forward($1, loss: loss).loss } / Double(batch.count)
+    }
+
+    /// Fisher–Yates with the script's generator, so a seed gives the same order everywhere.
+    static func shuffle(_ order: inout [Int], _ random: inout RandomSource) {
+        guard order.count > 1 else { return }
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+            order.swapAt(i, random.index(below: i + 1))
+        }
     }
 }
