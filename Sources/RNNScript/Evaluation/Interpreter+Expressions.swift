@@ -17,11 +17,13 @@ extension Interpreter {
             let name = path[0].name
             guard let value = state.symbols[name] else { preconditionFailure("checked name \(name) missing") }
             if path.count == 1 { return .declaration(name, value) }
-            let member = path[1].name
+            let member = memberName(path)
             switch value {
             case .model:
                 let model = state.slot(name).model
-                if member == "s0" { return .matrix(model.initialState) }
+                if let slot = model.configuration.stateSlots.first(where: { $0.name == member }) {
+                    return .matrix(Matrix(row: Array(model.initialState.storage[slot.offset..<(slot.offset + slot.width)])))
+                }
                 return .matrix(model.parameter(named: member)!)
             case let .sequence(data):
                 return .matrix(member == "inputs" ? data.example.inputs : data.example.targets)
@@ -31,7 +33,7 @@ extension Interpreter {
         case let .gradient(path):
             let slot = state.slot(path[0].name)
             guard let gradients = slot.gradients else { throw Diagnostic(.noGradients(model: path[0].name), at: range) }
-            return .matrix(gradients[slot.model.parameterIndex(named: path[1].name)!])
+            return .matrix(gradients[slot.model.parameterIndex(named: memberName(path))!])
         case let .loss(model, sequence, loss):
             guard case let .loss(kind)? = state.symbols[loss.name] else { preconditionFailure("checked loss missing") }
             return .number(state.slot(model.name).model.loss(state.sequence(sequence.name).example, loss: kind))

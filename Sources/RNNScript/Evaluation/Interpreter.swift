@@ -37,11 +37,11 @@ public struct Interpreter {
             slot.lastTrace = nil
             state.models[model] = slot
             return .parameterSet(path: "\(model).\(parameter)", value)
-        case let .setInitialState(model, value):
-            state.models[model]!.model.initialState = value
+        case let .setInitialState(model, slot, value):
+            for j in 0..<slot.width { state.models[model]!.model.initialState.storage[slot.offset + j] = value.storage[j] }
             state.models[model]!.lastTrace = nil
             state.models[model]!.gradients = nil
-            return .parameterSet(path: "\(model).s0", value)
+            return .parameterSet(path: "\(model).\(slot.name)", value)
         case let .loss(name, kind):
             state.symbols.declare(name, .loss(kind))
             return .loss(name: name, kind)

@@ -7,6 +7,8 @@ import RNNRuntime
 ///                "readout": "softmax", "layers": 1, "outputs": "every", "bias": true},
 ///      "parameters": {"U": {"shape": [4, 3], "data": [[…], …]}, …},
 ///      "s0": {"shape": [1, 3], "data": [[0, 0, 0]]}}
+///
+/// `s0` is the whole initial state (every layer's, [h, c] for an LSTM).
 enum WeightsFile {
     static func encode(_ model: RNNModel) -> String {
         let c = model.configuration
@@ -47,7 +49,7 @@ enum WeightsFile {
                 ("cell", .string(c.cell.rawValue)), ("input", .number(Double(c.inputSize))),
                 ("hidden", .number(Double(c.hiddenSize))), ("output", .number(Double(c.outputSize))),
                 ("state", .string(c.activation.rawValue)), ("readout", .string(c.readout.rawValue)),
-                ("outputs", .string(c.outputs.rawValue)), ("bias", .bool(c.bias)),
+                ("layers", .number(Double(c.layers))), ("outputs", .string(c.outputs.rawValue)), ("bias", .bool(c.bias)),
             ]
             for (key, value) in expected {
                 if let found = header.first(where: { $0.0 == key })?.1, found != value {
@@ -70,7 +72,7 @@ enum WeightsFile {
         var state: Matrix?
         if let entry = json["s0"] {
             let m = try matrix(entry, "s0")
-            guard m.rows == 1 && m.cols == c.hiddenSize else { throw DecodeError.mismatch("s0 is \(m.rows)×\(m.cols), expected 1×\(c.hiddenSize)") }
+            guard m.rows == 1 && m.cols == c.stateWidth else { throw DecodeError.mismatch("s0 is \(m.rows)×\(m.cols), expected 1×\(c.stateWidth)") }
             state = m
         }
         return (parameters, state)

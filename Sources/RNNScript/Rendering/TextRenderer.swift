@@ -34,8 +34,10 @@ public struct TextRenderer {
             return sequenceLines(data)
         case let .model(name, model):
             let c = model.configuration
-            return ["\(name): \(c.cell.rawValue) \(c.inputSize) → \(c.hiddenSize) → \(c.outputSize), state \(c.activation.rawValue), "
-                    + "readout \(c.readout.rawValue), \(c.parameterCount) parameters, init \(describe(c.initializer))"]
+            let state = c.cell == .rnn ? "state \(c.activation.rawValue), " : ""
+            let sizes = ([c.inputSize] + Array(repeating: c.hiddenSize, count: c.layers) + [c.outputSize]).map(String.init).joined(separator: " → ")
+            return ["\(name): \(c.cellDescription) \(sizes), \(state)readout \(c.readout.rawValue), "
+                    + "\(c.parameterCount) parameters, init \(describe(c.initializer))"]
         case let .modelSummary(name, model):
             return summaryLines(name, model)
         case let .parameterSet(path, m):
@@ -191,21 +193,43 @@ public struct TextRenderer {
 
     func summaryLines(_ name: String, _ model: RNNModel) -> [String] {
         let c = model.configuration
-        var lines = [
-            "model \(name): vanilla RNN, n = \(c.inputSize) inputs, d = \(c.hiddenSize) hidden, k = \(c.outputSize) outputs",
-            "  a_t = x_t U + s_{t-1} W" + (c.bias ? " + b" : "") + "        (s_0 = the initial state, zeros unless set)",
-            "  s_t = \(c.activation.rawValue)(a_t)",
-            "  o_t = s_t V" + (c.bias ? " + c" : ""),
-            "  ŷ_t = \(c.readout.rawValue)(o_t)",
-            "outputs \(c.outputs.rawValue) \(c.outputs == .every ? "(a target at every step)" : "(one target after the last step)"), "
-                + "bias \(c.bias ? "on" : "off"), init \(describe(c.initializer)) (biases start at 0)",
-            "parameter  shape    count",
-        ]
+        var lines = ["model \(name): \(c.cellDescription), n = \(c.inputSize) inputs, d = \(c.hiddenSize) hidden, k = \(c.outputSize) outputs"]
+        lines += equationLines(c).map { "  " + $0 }
+        lines.append("outputs \(c.outputs.rawValue) \(c.outputs == .every ? "(a target at every step)" : "(one target after the last step)"), "
+                     + "bias \(c.bias ? "on" : "off"), init \(describe(c.initializer)) (biases start at 0)"
+                     + (c.precision == .float32 ? ", precision float32" : ""))
+        lines.append("parameter  shape      count")
+        let nameWidth = max(9, (c.parameterShapes.map(\.name.count).max() ?? 0) + 1)
         for shape in c.parameterShapes {
             let dims = "\(shape.rows)×\(shape.cols)"
-            lines.append("  " + pad(shape.name, 9) + pad(dims, 9) + padLeft(String(shape.rows * shape.cols), 5) + "   " + symbolicShape(shape.name))
+            lines.append("  " + pad(shape.name, nameWidth) + pad(dims, 11) + padLeft(String(shape.rows * shape.cols), 7) + "   " + symbolicShape(shape))
         }
-        lines.append("  total" + padLeft(String(c.parameterCount), 18))
+        lines.append("  " + pad("total", nameWidth + 11) + padLeft(String(c.parameterCount), 7))
+        return lines
+    }
+
+    /// The model's equations in the lecture's row-vector notation.
+    func equationLines(_ c: ModelConfiguration) -> [String] {
+        func b(_ name: String) -> String { c.bias ? " + \(name)" : "" }
+        var lines: [String]
+        switch c.cell {
+        case .rnn:
+            lines = ["a_t = x_t U + s_{t-1} W" + b("b") + "        (s_0 = the initial state, zeros unless set)",
+                     "s_t = \(c.activation.rawValue)(a_t)"]
+        case .lstm:
+            lines = ["i_t = σ(x_t U_i + h_{t-1} W_i" + b("b_i") + ")      f_t = σ(x_t U_f + h_{t-1} W_f" + b("b_f") + ")",
+                     "g_t = tanh(x_t U_g + h_{t-1} W_g" + b("b_g") + ")   o_t = σ(x_t U_o + h_{t-1} W_o" + b("b_o") + ")",
+                     "c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t           h_t = o_t ⊙ tanh(c_t)      (h_0, c_0 zeros unless set)"]
+        case .gru:
+            lines = ["r_t = σ(x_t U_r + h_{t-1} W_r" + b("b_r") + ")      z_t = σ(x_t U_z + h_{t-1} W_z" + b("b_z") + ")",
+                     "n_t = tanh(x_t U_n" + b("b_n") + " + r_t ⊙ (h_{t-1} W_n" + b("bh_n") + "))",
+                     "h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}                (h_0 zeros unless set)"]
+        }
+        let state = c.cell == .rnn ? "s_t" : "h_t"
+        if c.layers > 1 {
+            lines.append("layer ℓ = 2…\(c.layers) reads layer ℓ-1's \(state) as its x_t; the readout reads layer \(c.layers)")
+        }
+        lines.append("ŷ_t = \(c.readout.rawValue)(\(state) V" + b("c") + ")")
         return lines
     }
 

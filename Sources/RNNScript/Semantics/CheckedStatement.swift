@@ -9,7 +9,7 @@ public enum CheckedStatement: Equatable, Sendable {
     case sequence(SequenceData)
     case model(name: String, ModelConfiguration)
     case setParameter(model: String, parameter: String, Matrix)
-    case setInitialState(model: String, Matrix)
+    case setInitialState(model: String, slot: StateSlot, Matrix)
     case loss(name: String, LossKind)
     case optimizer(name: String, OptimizerSettings)
     case forward(model: String, sequence: String, loss: LossKind)

@@ -148,12 +148,12 @@ extension Checker {
     }
 
     func checkModel(_ name: Identifier, cell: Identifier, entries: [ModelEntry], blockRange: SourceRange) throws -> ModelConfiguration {
-        guard cell.name == CellKind.rnn.rawValue else {
-            throw Diagnostic(.unsupported("'\(cell.name)' models (LSTM and GRU cells)"), at: cell.range)
+        guard let cellKind = CellKind(rawValue: cell.name) else {
+            throw unknownChoice("cell", cell, CellKind.allCases.map(\.rawValue))
         }
         var seen: [String: SourceRange] = [:]
         var sizes: [String: Int] = [:]
-        var configuration = ModelConfiguration(inputSize: 0, hiddenSize: 0, outputSize: 0)
+        var configuration = ModelConfiguration(inputSize: 0, hiddenSize: 0, outputSize: 0, cell: cellKind, precision: symbols.precision)
         for entry in entries {
             if seen[entry.key.name] != nil {
                 throw Diagnostic(.duplicateEntry(entry.key.name, block: "model \(name.name)"), at: entry.key.range)
@@ -161,7 +161,7 @@ extension Checker {
             seen[entry.key.name] = entry.range
             switch entry.value {
             case let .integer(n):
-                let limit = entry.key.name == "layers" ? 64 : Self.maxDimension
+                let limit = entry.key.name == "layers" ? 16 : Self.maxDimension
                 guard n.value >= 1 && n.value <= Double(limit) else {
                     throw Diagnostic(.valueOutOfRange(entry.key.name, value: n.text, allowed: "1 to \(limit)"), at: n.range)
                 }
@@ -170,6 +170,9 @@ extension Checker {
                 if entry.key.name == "state" {
                     guard let a = Activation(rawValue: id.name) else {
                         throw unknownChoice("activation", id, Activation.allCases.map(\.rawValue))
+                    }
+                    guard cellKind == .rnn || a == .tanh else {
+                        throw Diagnostic(.invalidOperation("\(cellKind.rawValue) cells have their own gates; their state function is tanh"), at: id.range)
                     }
                     configuration.activation = a
                 } else {
@@ -189,17 +192,14 @@ extension Checker {
         for required in ["input", "hidden", "output"] where sizes[required] == nil {
             throw Diagnostic(.missingEntry(required, block: "model \(name.name)"), at: blockRange)
         }
-        if let layers = sizes["layers"], layers != 1 {
-            throw Diagnostic(.unsupported("'layers \(layers)' (stacked models)"), at: seen["layers"] ?? blockRange)
-        }
         configuration.inputSize = sizes["input"]!
         configuration.hiddenSize = sizes["hidden"]!
         configuration.outputSize = sizes["output"]!
-        // Count in Double: absurd sizes must not overflow before they are rejected.
-        let n = Double(configuration.inputSize), d = Double(configuration.hiddenSize), k = Double(configuration.outputSize)
-        let count = n * d + d * d + d * k + d + k
+        configuration.layers = sizes["layers"] ?? 1
+        // Counted in Double: absurd sizes must not overflow before they are rejected.
+        let count = configuration.parameterCountEstimate
         if count > Double(Self.maxParameters) {
-            throw Diagnostic(.modelTooLarge(parameters: Int(count), limit: Self.maxParameters), at: blockRange)
+            throw Diagnostic(.modelTooLarge(parameters: Int(min(count, 9e18)), limit: Self.maxParameters), at: blockRange)
         }
         return configuration
     }
@@ -275,42 +275,24 @@ extension Checker {
     func checkSet(_ path: [Identifier], _ value: Literal) throws -> CheckedStatement {
         let configuration = try lookupModel(path[0])
         let model = path[0].name
-        guard path.count == 2 else {
-            throw Diagnostic(.unknownParameter(model: model, path[1...].map(\.name).joined(separator: "."), suggestion: nil),
-                             at: path[1].range.union(path[path.count - 1].range))
-        }
-        let parameter = path[1]
-        let matrix = try self.matrix(from: value, what: "the value for \(model).\(parameter.name)")
-        if parameter.name == "s0" {
-            let d = configuration.hiddenSize
-            guard matrix.rows == 1 && matrix.cols == d else {
-                throw Diagnostic(.shapeMismatch(target: "\(model).s0", expected: "1×\(d) (1×d)", got: "\(matrix.rows)×\(matrix.cols)"), at: value.range)
+        let member = memberName(path)
+        let memberRange = path[1].range.union(path[path.count - 1].range)
+        let matrix = try self.matrix(from: value, what: "the value for \(model).\(member)")
+        if let slot = configuration.stateSlots.first(where: { $0.name == member }) {
+            guard matrix.rows == 1 && matrix.cols == slot.width else {
+                throw Diagnostic(.shapeMismatch(target: "\(model).\(member)", expected: "1×\(slot.width) (1×d)", got: "\(matrix.rows)×\(matrix.cols)"), at: value.range)
             }
-            return .setInitialState(model: model, matrix)
+            return .setInitialState(model: model, slot: slot, matrix)
         }
-        guard let shape = configuration.parameterShapes.first(where: { $0.name == parameter.name }) else {
-            let names = configuration.parameterShapes.map(\.name) + ["s0"]
-            throw Diagnostic(.unknownParameter(model: model, parameter.name, suggestion: closestMatch(to: parameter.name, in: names)),
-                             at: parameter.range)
+        guard let shape = configuration.parameterShapes.first(where: { $0.name == member }) else {
+            throw Diagnostic(.unknownParameter(model: model, member, suggestion: closestMatch(to: member, in: configuration.memberNames)),
+                             at: memberRange)
         }
         guard matrix.rows == shape.rows && matrix.cols == shape.cols else {
-            throw Diagnostic(.shapeMismatch(target: "\(model).\(parameter.name)",
-                                            expected: "\(shape.rows)×\(shape.cols) (\(symbolicShape(parameter.name)))",
+            throw Diagnostic(.shapeMismatch(target: "\(model).\(member)",
+                                            expected: "\(shape.rows)×\(shape.cols) (\(symbolicShape(shape)))",
                                             got: "\(matrix.rows)×\(matrix.cols)"), at: value.range)
         }
-        return .setParameter(model: model, parameter: parameter.name, matrix)
-    }
-}
-
-/// The lecture's name for a parameter's shape: U is n×d, W d×d, …
-func symbolicShape(_ parameter: String) -> String {
-    switch parameter {
-    case "U": return "n×d"
-    case "W": return "d×d"
-    case "b": return "1×d"
-    case "V": return "d×k"
-    case "c": return "1×k"
-    case "s0": return "1×d"
-    default: return "?"
+        return .setParameter(model: model, parameter: member, matrix)
     }
 }

@@ -51,25 +51,21 @@ extension Checker {
     private func checkPath(_ path: [Identifier], allowWhole: Bool, parametersOnly: Bool = false) throws {
         let value = try lookup(path[0])
         if path.count == 1 { return }
-        let member = path[1]
-        let rest = path.count > 2 ? path[2] : nil
+        let member = memberName(path)
+        let range = path[1].range.union(path[path.count - 1].range)
         switch value {
         case let .model(configuration):
-            var names = configuration.parameterShapes.map(\.name)
-            if !parametersOnly { names.append("s0") }
-            guard names.contains(member.name) else {
-                throw Diagnostic(.unknownParameter(model: path[0].name, member.name, suggestion: closestMatch(to: member.name, in: names)),
-                                 at: member.range)
+            let names = parametersOnly ? configuration.parameterShapes.map(\.name) : configuration.memberNames
+            guard names.contains(member) else {
+                throw Diagnostic(.unknownParameter(model: path[0].name, member, suggestion: closestMatch(to: member, in: names)),
+                                 at: range)
             }
         case .sequence:
-            guard sequenceMembers.contains(member.name), !parametersOnly else {
-                throw Diagnostic(.expected("'inputs' or 'targets' after a sequence", found: "'\(member.name)'"), at: member.range)
+            guard sequenceMembers.contains(member), !parametersOnly else {
+                throw Diagnostic(.expected("'inputs' or 'targets' after a sequence", found: "'\(member)'"), at: range)
             }
         default:
-            throw Diagnostic(.expected("nothing after \(value.kindDescription) '\(path[0].name)'", found: "'.\(member.name)'"), at: member.range)
-        }
-        if let rest {
-            throw Diagnostic(.expected("end of the path", found: "'.\(rest.name)'"), at: rest.range)
+            throw Diagnostic(.expected("nothing after \(value.kindDescription) '\(path[0].name)'", found: "'.\(member)'"), at: range)
         }
     }
 }

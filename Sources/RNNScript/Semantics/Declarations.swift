@@ -84,6 +84,8 @@ public enum SymbolValue: Equatable, Sendable {
 public struct SymbolTable: Equatable, Sendable {
     public private(set) var values: [String: SymbolValue] = [:]
     public private(set) var order: [String] = []
+    /// The precision of models declared from here on (`precision float32`).
+    public var precision: Precision = .float64
 
     public init() {}
 

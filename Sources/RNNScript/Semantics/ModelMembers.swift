@@ -1,0 +1,59 @@
+import RNNRuntime
+
+/// A named slice of a model's initial state: `s0` of a vanilla RNN, `h0` and
+/// `c0` of gated cells, `layer2.h0` in a stacked model.
+public struct StateSlot: Equatable, Sendable {
+    public var name: String
+    /// Where the slice starts in the concatenated state.
+    public var offset: Int
+    public var width: Int
+}
+
+extension ModelConfiguration {
+    /// The initial-state slots, in state order.
+    public var stateSlots: [StateSlot] {
+        let d = hiddenSize, layerWidth = cell.stateWidth(hidden: d)
+        var slots: [StateSlot] = []
+        for layer in 0..<layers {
+            let prefix = layers > 1 ? "layer\(layer + 1)." : ""
+            switch cell {
+            case .rnn: slots.append(StateSlot(name: prefix + "s0", offset: layer * layerWidth, width: d))
+            case .gru: slots.append(StateSlot(name: prefix + "h0", offset: layer * layerWidth, width: d))
+            case .lstm:
+                slots.append(StateSlot(name: prefix + "h0", offset: layer * layerWidth, width: d))
+                slots.append(StateSlot(name: prefix + "c0", offset: layer * layerWidth + d, width: d))
+            }
+        }
+        return slots
+    }
+
+    /// Every name `NAME.member` may use: parameters, then state slots.
+    public var memberNames: [String] { parameterShapes.map(\.name) + stateSlots.map(\.name) }
+
+    /// "vanilla RNN", "LSTM", "GRU", with the layer count when stacked.
+    public var cellDescription: String {
+        let base: String
+        switch cell {
+        case .rnn: base = "vanilla RNN"
+        case .lstm: base = "LSTM"
+        case .gru: base = "GRU"
+        }
+        return layers > 1 ? "\(layers)-layer \(base)" : base
+    }
+}
+
+/// The member name of a path after the model: `net.layer2.U_f` → `layer2.U_f`.
+func memberName(_ path: [Identifier]) -> String {
+    path.dropFirst().map(\.name).joined(separator: ".")
+}
+
+/// The lecture's name for a parameter's shape: U is n×d, W d×d, …
+func symbolicShape(_ shape: ParameterShape) -> String {
+    switch shape.role {
+    case .inputWeight: return shape.layer == 0 ? "n×d" : "d×d"
+    case .recurrentWeight: return "d×d"
+    case .bias, .hiddenBias: return "1×d"
+    case .outputWeight: return "d×k"
+    case .outputBias: return "1×k"
+    }
+}
