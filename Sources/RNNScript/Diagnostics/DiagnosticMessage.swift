@@ -35,6 +35,8 @@ public enum DiagnosticMessage: Equatable, Sendable {
     case mixedTargets
     case stepOutOfRange(String, value: Int, allowed: String)
     case unsupported(String)
+    /// A declaration that cannot work as written (the reason says why).
+    case invalidDeclaration(String)
     // Evaluation
     case noGradients(model: String)
     case noForwardPass(model: String)
@@ -82,6 +84,7 @@ public enum DiagnosticMessage: Equatable, Sendable {
         case .mixedTargets: return "mixed-targets"
         case .stepOutOfRange: return "step-out-of-range"
         case .unsupported: return "unsupported"
+        case .invalidDeclaration: return "invalid-declaration"
         case .noGradients: return "no-gradients"
         case .noForwardPass: return "no-forward-pass"
         case .invalidOperation: return "invalid-operation"
@@ -150,6 +153,7 @@ public enum DiagnosticMessage: Equatable, Sendable {
         case .mixedTargets: return "targets mix class symbols and numbers"
         case let .stepOutOfRange(what, value, allowed): return "\(what) \(value) is out of range (\(allowed))"
         case let .unsupported(what): return "\(what) is not supported yet"
+        case let .invalidDeclaration(detail): return detail
         case let .noGradients(model): return "model \(model) has no gradients yet; run 'backward \(model) on …' first"
         case let .noForwardPass(model): return "model \(model) has no forward pass yet; run 'forward \(model) on …' first"
         case let .invalidOperation(detail): return detail

@@ -172,7 +172,7 @@ extension Checker {
                         throw unknownChoice("activation", id, Activation.allCases.map(\.rawValue))
                     }
                     guard cellKind == .rnn || a == .tanh else {
-                        throw Diagnostic(.invalidOperation("\(cellKind.rawValue) cells have their own gates; their state function is tanh"), at: id.range)
+                        throw Diagnostic(.invalidDeclaration("\(cellKind.rawValue) cells have their own gates; their state function is tanh"), at: id.range)
                     }
                     configuration.activation = a
                 } else {
@@ -267,7 +267,7 @@ extension Checker {
             }
         }
         if settings.nesterov && (settings.momentum <= 0 || settings.dampening != 0) {
-            throw Diagnostic(.invalidOperation("nesterov momentum needs momentum > 0 and dampening 0"), at: kind.range)
+            throw Diagnostic(.invalidDeclaration("nesterov momentum needs momentum > 0 and dampening 0"), at: kind.range)
         }
         return settings
     }
