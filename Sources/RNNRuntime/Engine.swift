@@ -186,14 +186,16 @@ final class Workspace<F: RNNScalar> {
         spanStart = span.lowerBound
         let cfg = net.configuration
         // Inputs, time-major; zero after a sequence's last input.
-        for t in 0..<T {
-            for b in 0..<B {
-                let row = (t * B + b) * n, step = span.lowerBound + t
-                let ex = batch[b]
-                if step < ex.inputs.rows {
-                    for j in 0..<n { x[row + j] = F(ex.inputs.storage[step * n + j]) }
-                } else {
-                    for j in 0..<n { x[row + j] = 0 }
+        x.withUnsafeMutableBufferPointer { X in
+            for t in 0..<T {
+                for b in 0..<B {
+                    let row = X.baseAddress! + (t * B + b) * n, step = span.lowerBound + t
+                    let ex = batch[b]
+                    if step < ex.inputCount {
+                        ex.inputSteps.write(step: step, into: row)
+                    } else {
+                        for j in 0..<n { row[j] = 0 }
+                    }
                 }
             }
         }
@@ -324,7 +326,7 @@ final class Workspace<F: RNNScalar> {
                     continue
                 }
                 hasTarget[r] = true
-                for c in 0..<k { targets[r * k + c] = F(batch[b].targets.storage[j * k + c]) }
+                targets.withUnsafeMutableBufferPointer { Yt in batch[b].targetSteps.write(step: j, into: Yt.baseAddress! + r * k) }
                 let value = logits.withUnsafeBufferPointer { O in
                     outputs.withUnsafeBufferPointer { Y in
                         targets.withUnsafeBufferPointer { Yt in

@@ -90,8 +90,10 @@ final class REPL {
     private func describe(_ value: SymbolValue) -> String {
         switch value {
         case let .vocabulary(v): return "\(v.count) symbols"
-        case let .sequence(s): return "\(s.example.inputs.rows) steps, inputs \(s.inputWidth) wide, targets \(s.targetWidth) wide"
-        case let .model(c): return "rnn \(c.inputSize) → \(c.hiddenSize) → \(c.outputSize), \(c.parameterCount) parameters"
+        case let .sequence(s): return "\(s.example.inputCount) steps, inputs \(s.inputWidth) wide, targets \(s.targetWidth) wide"
+        case let .series(s): return "\(s.values.rows) values"
+        case let .dataset(d): return "\(d.sequences.count) sequences"
+        case let .model(c): return "\(c.cellDescription) \(c.inputSize) → \(c.hiddenSize) → \(c.outputSize), \(c.parameterCount) parameters"
         case let .loss(kind): return kind.rawValue
         case let .optimizer(s): return s.kind.rawValue
         }

@@ -30,6 +30,7 @@ public enum OutputFormat: Sendable { case text, json }
 public final class ScriptRunner {
     public private(set) var interpreter: Interpreter
     public let format: OutputFormat
+    private let host: ScriptHost
     private let output: (String) -> Void
     private let errors: (String) -> Void
     private let renderer: DiagnosticRenderer
@@ -39,6 +40,7 @@ public final class ScriptRunner {
     public init(host: ScriptHost, format: OutputFormat = .text, useColor: Bool = false,
                 output: @escaping (String) -> Void, errors: @escaping (String) -> Void) {
         self.interpreter = Interpreter(host: host)
+        self.host = host
         self.format = format
         self.output = output
         self.errors = errors
@@ -61,7 +63,7 @@ public final class ScriptRunner {
             report(syntaxErrors, source)
             return .scriptError
         }
-        var checker = Checker(symbols: interpreter.state.symbols)
+        var checker = Checker(symbols: interpreter.state.symbols, readFile: host.readFile)
         let cells = checker.check(statements)
         if !checker.diagnostics.isEmpty {
             report(checker.diagnostics, source)
@@ -97,7 +99,7 @@ public final class ScriptRunner {
         }
         var failed = false
         for statement in statements {
-            var checker = Checker(symbols: interpreter.state.symbols)
+            var checker = Checker(symbols: interpreter.state.symbols, readFile: host.readFile)
             let cells = checker.check([statement])
             if !checker.diagnostics.isEmpty {
                 report(checker.diagnostics, source)

@@ -51,6 +51,7 @@ public enum DiagnosticMessage: Equatable, Sendable {
     case malformedJSON(String, reason: String)
     case malformedWeights(String, reason: String)
     case weightsMismatch(String, detail: String)
+    case badDataFile(String, line: Int, detail: String)
 
     /// A stable identifier for tests and JSON (`undefined-name`, …).
     public var id: String {
@@ -97,6 +98,7 @@ public enum DiagnosticMessage: Equatable, Sendable {
         case .malformedJSON: return "malformed-json"
         case .malformedWeights: return "malformed-weights"
         case .weightsMismatch: return "weights-mismatch"
+        case .badDataFile: return "bad-data-file"
         }
     }
 
@@ -104,7 +106,7 @@ public enum DiagnosticMessage: Equatable, Sendable {
         switch self {
         case .noGradients, .noForwardPass, .invalidOperation, .indexOutOfRange, .notFinite, .expectationFailed:
             return .runtime
-        case .fileNotFound, .fileUnreadable, .fileUnwritable, .malformedJSON, .malformedWeights, .weightsMismatch:
+        case .fileNotFound, .fileUnreadable, .fileUnwritable, .malformedJSON, .malformedWeights, .weightsMismatch, .badDataFile:
             return .io
         default:
             return .script
@@ -166,6 +168,7 @@ public enum DiagnosticMessage: Equatable, Sendable {
         case let .malformedJSON(path, reason): return "malformed JSON in '\(path)': \(reason)"
         case let .malformedWeights(path, reason): return "'\(path)' is not an rnnscript weights file: \(reason)"
         case let .weightsMismatch(path, detail): return "weights in '\(path)' do not fit: \(detail)"
+        case let .badDataFile(path, line, detail): return "\(path):\(line): \(detail)"
         }
     }
 

@@ -3,8 +3,15 @@ import RNNRuntime
 /// What a cell produced: data for the renderers, never text.
 public enum CellResult: Sendable {
     case seed(UInt64)
+    case precision(Precision)
     case vocabulary(Vocabulary)
     case sequence(SequenceData)
+    case series(SeriesData)
+    case dataset(DatasetData)
+    case split(first: DatasetData, second: DatasetData)
+    case sample(SampleReport)
+    /// `forward` over a dataset: each sequence's loss and their mean.
+    case datasetForward(model: String, dataset: String, losses: [Double], names: [String])
     case model(name: String, RNNModel)
     case modelSummary(name: String, RNNModel)
     case parameterSet(path: String, Matrix)
@@ -55,10 +62,20 @@ public struct JacobianReport: Sendable {
     public var frobeniusNorm: Double
 }
 
+public struct SampleReport: Sendable {
+    public var model: String
+    public var vocabulary: Vocabulary
+    public var prime: [Int]
+    public var generated: [Int]
+    public var temperature: Double?
+}
+
 public struct TrainReport: Sendable {
     public var model: String
     public var epochs: Int
     public var losses: [Double]
+    /// The held-out loss after each epoch (empty without `validate on`).
+    public var validationLosses: [Double] = []
     public var updates: Int
     public var reportEvery: Int
     public var options: TrainingOptions

@@ -27,6 +27,8 @@ extension Interpreter {
                 return .matrix(model.parameter(named: member)!)
             case let .sequence(data):
                 return .matrix(member == "inputs" ? data.example.inputs : data.example.targets)
+            case let .series(series):
+                return .matrix(series.values)
             default:
                 preconditionFailure("checked path has no member")
             }
@@ -36,7 +38,19 @@ extension Interpreter {
             return .matrix(gradients[slot.model.parameterIndex(named: memberName(path))!])
         case let .loss(model, sequence, loss):
             guard case let .loss(kind)? = state.symbols[loss.name] else { preconditionFailure("checked loss missing") }
-            return .number(state.slot(model.name).model.loss(state.sequence(sequence.name).example, loss: kind))
+            return .number(state.slot(model.name).model.batchLoss(state.sequences(sequence.name).map(\.example), loss: kind))
+        case let .predict(model, sequence):
+            // The most probable target symbol at every step that has a target, as text.
+            let m = state.slot(model.name).model
+            let texts = state.sequences(sequence.name).map { data -> String in
+                let trace = m.forward(data.example, loss: defaultLoss(for: m.configuration.readout))
+                let classes = trace.targetSteps.map { t in
+                    let row = trace.outputs.row(t)
+                    return row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
+                }
+                return data.targetVocabulary!.text(classes)
+            }
+            return .string(texts.joined(separator: "\n"))
         case let .call(name, arguments):
             return try call(name.name, try evaluate(arguments[0]), range)
         case let .negate(operand):

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import RNNRuntime
 
 /// Executes checked cells against a session's state. Changes to the state
@@ -18,9 +21,32 @@ public struct Interpreter {
         case let .seed(n):
             state.random = RandomSource(seed: n)
             return .seed(n)
+        case let .precision(precision):
+            state.symbols.precision = precision
+            return .precision(precision)
         case let .vocabulary(v):
             state.symbols.declare(v.name, .vocabulary(v))
             return .vocabulary(v)
+        case let .series(series):
+            state.symbols.declare(series.name, .series(series))
+            return .series(series)
+        case let .dataset(dataset):
+            state.symbols.declare(dataset.name, .dataset(dataset))
+            return .dataset(dataset)
+        case let .split(source, first, second, count, shuffled):
+            var order = state.sequences(source)
+            if shuffled {
+                // Fisher–Yates from the script's generator: the same seed, the same split.
+                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, state.random.index(below: i + 1)) }
+            }
+            let a = DatasetData(name: first, sequences: Array(order[..<count]))
+            let b = DatasetData(name: second, sequences: Array(order[count...]))
+            state.symbols.declare(first, .dataset(a))
+            state.symbols.declare(second, .dataset(b))
+            return .split(first: a, second: b)
+        case let .sample(model, vocabulary, prime, length, until, temperature):
+            let generated = sample(state.slot(model).model, prime: prime, length: length, until: until, temperature: temperature)
+            return .sample(SampleReport(model: model, vocabulary: vocabulary, prime: prime, generated: generated, temperature: temperature))
         case let .sequence(data):
             state.symbols.declare(data.name, .sequence(data))
             return .sequence(data)
@@ -49,6 +75,11 @@ public struct Interpreter {
             state.symbols.declare(name, .optimizer(settings))
             state.optimizerStates = state.optimizerStates.filter { !$0.key.hasPrefix(name + "/") }
             return .optimizer(name: name, settings)
+        case let .forward(model, sequence, loss) where state.isDataset(sequence):
+            let sequences = state.sequences(sequence)
+            let m = state.slot(model).model
+            return .datasetForward(model: model, dataset: sequence, losses: sequences.map { m.forward($0.example, loss: loss).loss },
+                                   names: sequences.map(\.name))
         case let .forward(model, sequence, loss):
             let data = state.sequence(sequence)
             let slot = state.slot(model)
@@ -57,12 +88,15 @@ public struct Interpreter {
             state.models[model]!.lastSequence = sequence
             return .forward(ForwardReport(model: model, sequence: data, configuration: slot.model.configuration, loss: loss, trace: trace))
         case let .backward(model, sequence, loss, truncation):
-            let data = state.sequence(sequence)
+            let sequences = state.sequences(sequence)
             let slot = state.slot(model)
-            let (value, gradients) = slot.model.lossAndGradients(data.example, loss: loss, truncation: truncation)
+            let (losses, gradients) = slot.model.batchLossAndGradients(sequences.map(\.example), loss: loss, truncation: truncation)
+            let value = losses.reduce(0, +) / Double(losses.count)
             state.models[model]!.gradients = gradients
-            state.models[model]!.lastTrace = slot.model.forward(data.example, loss: loss)
-            state.models[model]!.lastSequence = sequence
+            if sequences.count == 1 {
+                state.models[model]!.lastTrace = slot.model.forward(sequences[0].example, loss: loss)
+                state.models[model]!.lastSequence = sequence
+            }
             return .backward(BackwardReport(model: model, sequence: sequence, loss: value, truncation: truncation,
                                             names: slot.model.parameterNames, gradients: gradients))
         case let .show(expression), let .expression(expression):
@@ -82,8 +116,8 @@ public struct Interpreter {
             let matrix = slot.model.stateJacobian(trace, from: t, to: k)
             return .jacobian(JacobianReport(model: model, t: t, k: k, matrix: matrix,
                                             spectralNorm: LinearAlgebra.spectralNorm(matrix), frobeniusNorm: matrix.frobeniusNorm))
-        case let .train(model, sequence, loss, optimizer, options, reportEvery):
-            return try train(model, sequence, loss, optimizer, options, reportEvery, cell.range)
+        case let .train(model, sequence, loss, optimizer, options, reportEvery, validation):
+            return try train(model, sequence, loss, optimizer, options, reportEvery, validation, cell.range)
         case let .expect(left, op, right, tolerance):
             return try expect(left, op, right, tolerance, cell.range, source)
         case let .save(model, path):
@@ -113,6 +147,45 @@ public struct Interpreter {
         }
     }
 
+    /// Feeds the prime through the model, then each chosen symbol back in:
+    /// greedy (the most probable; the first on ties) without a temperature or at
+    /// 0, else drawn from softmax(o/τ) with the script's generator.
+    mutating func sample(_ model: RNNModel, prime: [Int], length: Int, until: Int?, temperature: Double?) -> [Int] {
+        let n = model.configuration.inputSize
+        var state = model.initialState
+        var generated: [Int] = []
+        func step(_ symbol: Int) -> [Double] {
+            let example = SequenceExample(inputs: .classes([Int32(symbol)], width: n), targets: .classes([], width: n))
+            let trace = model.forward(example, span: 0..<1, from: state, loss: .crossEntropy)
+            state = trace.finalState
+            return trace.logits.row(0)
+        }
+        var logits: [Double] = []
+        for symbol in prime { logits = step(symbol) }
+        while generated.count < length {
+            let next: Int
+            if let t = temperature, t > 0 {
+                let m = logits.max()!
+                let weights = logits.map { exp(($0 - m) / t) }
+                var u = scriptUniform() * weights.reduce(0, +)
+                var chosen = weights.count - 1
+                for (i, w) in weights.enumerated() {
+                    if u < w { chosen = i; break }
+                    u -= w
+                }
+                next = chosen
+            } else {
+                next = logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) }!
+            }
+            generated.append(next)
+            if next == until { break }
+            logits = step(next)
+        }
+        return generated
+    }
+
+    private mutating func scriptUniform() -> Double { state.random.nextUnit() }
+
     func fileDiagnostic(_ error: HostError, _ range: SourceRange) -> Diagnostic {
         switch error {
         case let .notFound(path): return Diagnostic(.fileNotFound(path), at: range)
@@ -123,19 +196,22 @@ public struct Interpreter {
 
     private mutating func train(
         _ model: String, _ sequence: String, _ loss: LossKind, _ optimizer: String,
-        _ options: TrainingOptions, _ reportEvery: Int?, _ range: SourceRange
+        _ options: TrainingOptions, _ reportEvery: Int?, _ validation: String?, _ range: SourceRange
     ) throws -> CellResult {
-        let data = state.sequence(sequence)
+        let data = state.sequences(sequence).map(\.example)
+        let held = validation.map { state.sequences($0).map(\.example) } ?? []
         let settings = state.optimizer(optimizer)
         let key = "\(optimizer)/\(model)"
         var optimizerState = state.optimizerStates[key] ?? OptimizerState(settings: settings)
         var slot = state.slot(model)
         let host = self.host
+        var random = state.random
         let result = slot.model.train(
-            on: [data.example], loss: loss, optimizer: &optimizerState, options: options,
+            on: data, loss: loss, optimizer: &optimizerState, options: options, random: &random, validation: held,
             onEpoch: { epoch, value in host.trainingProgress(epoch: epoch, of: options.epochs, loss: value) },
             shouldStop: { host.shouldInterrupt() })
         host.trainingFinished()
+        state.random = random
         slot.gradients = nil
         slot.lastTrace = nil
         state.models[model] = slot
@@ -147,7 +223,8 @@ public struct Interpreter {
                 + "the parameters after update \(update - 1) are kept"), at: range)
         }
         let every = reportEvery ?? max(1, options.epochs / 10)
-        return .train(TrainReport(model: model, epochs: options.epochs, losses: result.epochLosses, updates: result.updates,
+        return .train(TrainReport(model: model, epochs: options.epochs, losses: result.epochLosses,
+                                  validationLosses: result.validationLosses, updates: result.updates,
                                   reportEvery: every, options: options, stop: result.stop, failure: failure))
     }
 

@@ -47,6 +47,20 @@ public struct SessionState: Sendable {
         return data
     }
 
+    /// One sequence, or every sequence of a dataset.
+    func sequences(_ name: String) -> [SequenceData] {
+        switch symbols[name] {
+        case let .sequence(data)?: return [data]
+        case let .dataset(dataset)?: return dataset.sequences
+        default: preconditionFailure("checked sequence or dataset \(name) missing")
+        }
+    }
+
+    func isDataset(_ name: String) -> Bool {
+        if case .dataset? = symbols[name] { return true }
+        return false
+    }
+
     func optimizer(_ name: String) -> OptimizerSettings {
         guard case let .optimizer(settings)? = symbols[name] else { preconditionFailure("checked optimizer \(name) missing") }
         return settings

@@ -29,8 +29,28 @@ public struct JSONRenderer {
         switch result {
         case let .seed(n):
             return .object([("seed", .number(Double(n)))])
+        case let .precision(p):
+            return .object([("precision", .string(p.rawValue))])
         case let .vocabulary(v):
             return .object([("name", .string(v.name)), ("symbols", .array(v.symbols.map(JSON.string)))])
+        case let .series(series):
+            return .object([("name", .string(series.name)), ("values", .array(series.values.storage.map(JSON.number)))])
+        case let .dataset(dataset):
+            return datasetJSON(dataset)
+        case let .split(first, second):
+            return .object([(first.name, .number(Double(first.sequences.count))), (second.name, .number(Double(second.sequences.count)))])
+        case let .sample(report):
+            let v = report.vocabulary
+            return .object([
+                ("prime", .string(v.text(report.prime))), ("text", .string(v.text(report.generated))),
+                ("symbols", .array(report.generated.map { .string(v.symbols[$0]) })),
+                ("temperature", report.temperature.map(JSON.number) ?? .null),
+            ])
+        case let .datasetForward(_, _, losses, names):
+            return .object([
+                ("loss", .number(losses.reduce(0, +) / Double(max(losses.count, 1)))),
+                ("losses", .object(zip(names, losses).map { ($0, .number($1)) })),
+            ])
         case let .sequence(data):
             return sequenceJSON(data)
         case let .model(name, model):
@@ -84,6 +104,9 @@ public struct JSONRenderer {
                 ("loss", report.losses.last.map(JSON.number) ?? .null),
                 ("epochs", .number(Double(report.losses.count))), ("updates", .number(Double(report.updates))),
             ]
+            if !report.validationLosses.isEmpty {
+                pairs.append(("validation_losses", .array(report.validationLosses.map(JSON.number))))
+            }
             if let failure = report.failure {
                 pairs.append(("error", .object([("id", .string(failure.message.id)), ("message", .string(failure.message.text))])))
             }
@@ -101,6 +124,11 @@ public struct JSONRenderer {
         case let .saved(model, path), let .loaded(model, path):
             return .object([("model", .string(model)), ("path", .string(path))])
         }
+    }
+
+    func datasetJSON(_ dataset: DatasetData) -> JSON {
+        .object([("name", .string(dataset.name)), ("sequences", .number(Double(dataset.sequences.count))),
+                 ("lengths", .array(dataset.sequences.map { .number(Double($0.example.inputCount)) }))])
     }
 
     func sequenceJSON(_ data: SequenceData) -> JSON {
@@ -121,6 +149,8 @@ public struct JSONRenderer {
         case let .matrix(m): return matrix(m)
         case let .declaration(name, .vocabulary(v)): return json(.vocabulary(Vocabulary(name: name, symbols: v.symbols, kinds: v.kinds)))
         case let .declaration(_, .sequence(data)): return sequenceJSON(data)
+        case let .declaration(_, .series(series)): return json(.series(series))
+        case let .declaration(_, .dataset(dataset)): return datasetJSON(dataset)
         case let .declaration(name, .loss(kind)): return json(.loss(name: name, kind))
         case let .declaration(name, .optimizer(settings)): return json(.optimizer(name: name, settings))
         case let .declaration(name, .model): return .object([("model", .string(name))])

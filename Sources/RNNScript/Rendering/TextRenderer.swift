@@ -28,8 +28,37 @@ public struct TextRenderer {
         switch result {
         case let .seed(n):
             return ["random generator seeded with \(n)"]
+        case let .precision(p):
+            return ["models declared from here on compute in \(p.rawValue)"]
         case let .vocabulary(v):
-            return ["\(v.name): \(v.count) symbols  " + v.symbols.joined(separator: " ")]
+            let shown = v.count <= 40 ? (0..<v.count).map(v.display).joined(separator: " ")
+                : (0..<30).map(v.display).joined(separator: " ") + " … " + v.display(v.count - 1)
+            return ["\(v.name): \(v.count) symbols  " + shown]
+        case let .series(series):
+            let values = series.values.storage
+            let scaling = series.normalization.map { ["  normalized: (value - \(NumberFormatting.general($0.mean))) / \(NumberFormatting.general($0.std))"] } ?? []
+            let shown = values.count <= 12 ? values.map { NumberFormatting.general($0) }.joined(separator: " ")
+                : values.prefix(8).map { NumberFormatting.general($0) }.joined(separator: " ") + " … " + NumberFormatting.general(values.last!)
+            let mean = series.normalization == nil ? ", mean \(NumberFormatting.general(values.reduce(0, +) / Double(max(values.count, 1))))" : ""
+            return ["\(series.name): \(values.count) values  " + shown,
+                    "  min \(NumberFormatting.general(values.min() ?? 0)), max \(NumberFormatting.general(values.max() ?? 0))" + mean] + scaling
+        case let .dataset(dataset):
+            return datasetLines(dataset)
+        case let .split(first, second):
+            return ["\(first.name): \(first.sequences.count) sequences, \(second.name): \(second.sequences.count) sequences"]
+        case let .sample(report):
+            let v = report.vocabulary
+            let how = report.temperature.map { $0 > 0 ? "sampled at temperature \(shortNumber($0))" : "greedy" } ?? "greedy"
+            return ["\(v.text(report.prime)) → \(v.text(report.generated))", "(\(report.generated.count) symbols, \(how))"]
+        case let .datasetForward(model, dataset, losses, names):
+            var lines = ["\(model) on \(dataset): \(losses.count) sequences"]
+            let width = max(8, (names.map(\.count).max() ?? 0) + 2)
+            for (name, loss) in zip(names, losses).prefix(20) {
+                lines.append("  " + pad(name, width) + padLeft(NumberFormatting.general(loss), 12))
+            }
+            if losses.count > 20 { lines.append("  … \(losses.count - 20) more") }
+            lines.append("mean loss = \(NumberFormatting.general(losses.reduce(0, +) / Double(max(losses.count, 1))))")
+            return lines
         case let .sequence(data):
             return sequenceLines(data)
         case let .model(name, model):
@@ -149,7 +178,7 @@ public struct TextRenderer {
     func inlineValue(_ value: Value) -> String {
         switch value {
         case let .number(x): return NumberFormatting.general(x)
-        case let .string(s): return "\"\(s)\""
+        case let .string(s): return "\"" + s.replacingNewlines() + "\""
         case let .matrix(m):
             if m.count <= 8 { return "[" + (0..<m.rows).map { vectorText(m.row($0)) }.joined(separator: ", ") + "]" }
             return "a \(m.rows)×\(m.cols) matrix"
@@ -160,10 +189,14 @@ public struct TextRenderer {
     func valueLines(_ label: String, _ value: Value) -> [String] {
         switch value {
         case let .number(x): return ["\(label) = \(NumberFormatting.general(x))"]
-        case let .string(s): return ["\(label) = \"\(s)\""]
+        case let .string(s): return ["\(label) = \"" + s.replacingNewlines() + "\""]
         case let .matrix(m): return ["\(label)  (\(m.rows)×\(m.cols))"] + matrixLines(m).map { "  " + $0 }
         case let .declaration(_, .vocabulary(v)):
             return body(.vocabulary(v))
+        case let .declaration(_, .series(series)):
+            return body(.series(series))
+        case let .declaration(_, .dataset(dataset)):
+            return datasetLines(dataset)
         case let .declaration(_, .sequence(data)):
             return sequenceLines(data)
         case let .declaration(name, .loss(kind)):
@@ -175,18 +208,34 @@ public struct TextRenderer {
         }
     }
 
+    func datasetLines(_ dataset: DatasetData) -> [String] {
+        let lengths = dataset.sequences.map { $0.example.inputCount }
+        var lines = ["\(dataset.name): \(dataset.sequences.count) sequences, \(lengths.min() ?? 0) to \(lengths.max() ?? 0) steps"]
+        for data in dataset.sequences.prefix(3) {
+            lines += sequenceLines(data).map { "  " + $0 }
+        }
+        if dataset.sequences.count > 3 { lines.append("  … \(dataset.sequences.count - 3) more") }
+        return lines
+    }
+
     func sequenceLines(_ data: SequenceData) -> [String] {
-        let steps = max(data.example.inputs.rows, data.example.targets.rows)
-        var lines = ["\(data.name): \(data.example.inputs.rows) inputs of width \(data.inputWidth), \(data.example.targets.rows) targets of width \(data.targetWidth)"]
-        if let v = data.inputVocabulary, let symbols = data.inputSymbols {
-            lines.append("  inputs   " + symbols.map { v.symbols[$0] }.joined(separator: " ") + "   (one-hot over \(v.name))")
+        let steps = max(data.example.inputCount, data.example.targetCount)
+        var lines = ["\(data.name): \(data.example.inputCount) inputs of width \(data.inputWidth), \(data.example.targetCount) targets of width \(data.targetWidth)"]
+        func symbols(_ indices: [Int], _ v: Vocabulary) -> String {
+            let shown = indices.prefix(40).map { v.display($0) }.joined(separator: " ")
+            return indices.count > 40 ? shown + " … (\(indices.count) in all)" : shown
+        }
+        if let v = data.inputVocabulary, let indices = data.inputSymbols {
+            lines.append("  inputs   " + symbols(indices, v) + "   (one-hot over \(v.name))")
         } else if steps <= 12 {
-            lines.append("  inputs   " + (0..<data.example.inputs.rows).map { vectorText(data.example.inputs.row($0)) }.joined(separator: " "))
+            let inputs = data.example.inputs
+            lines.append("  inputs   " + (0..<inputs.rows).map { vectorText(inputs.row($0)) }.joined(separator: " "))
         }
         if let v = data.targetVocabulary, let classes = data.targetClasses {
-            lines.append("  targets  " + classes.map { v.symbols[$0] }.joined(separator: " ") + "   (classes of \(v.name))")
+            lines.append("  targets  " + symbols(classes, v) + "   (classes of \(v.name))")
         } else if steps <= 12 {
-            lines.append("  targets  " + (0..<data.example.targets.rows).map { vectorText(data.example.targets.row($0)) }.joined(separator: " "))
+            let targets = data.example.targets
+            lines.append("  targets  " + (0..<targets.rows).map { vectorText(targets.row($0)) }.joined(separator: " "))
         }
         return lines
     }
@@ -241,9 +290,9 @@ public struct TextRenderer {
         var lines = ["T = \(trace.stepCount) steps, loss \(report.loss.rawValue)"]
         if let vocabulary = data.targetVocabulary, vocabulary.count == k {
             // The lecture's table: the predicted distribution, the true class in brackets.
-            let labels = vocabulary.symbols
+            let labels = (0..<vocabulary.count).map(vocabulary.display)
             let cellWidth = max(9, (labels.map { $0.count }.max() ?? 0) + 4)
-            let inputWidth = max(5, (data.inputVocabulary?.symbols.map(\.count).max() ?? 0) + 2)
+            let inputWidth = max(5, (data.inputVocabulary.map { v in (0..<v.count).map { v.display($0).count }.max() ?? 0 } ?? 0) + 2)
             var header = padLeft("t", 3) + "  " + pad("x", inputWidth) + pad("target", max(8, cellWidth))
             for label in labels { header += padLeft("ŷ(\(label))", cellWidth + 1) }
             header += padLeft("L_t", 12)
@@ -253,9 +302,9 @@ public struct TextRenderer {
                 let step = trace.start + t
                 let input: String
                 if let v = data.inputVocabulary, let symbols = data.inputSymbols {
-                    input = step < symbols.count ? v.symbols[symbols[step]] : "0"
+                    input = step < symbols.count ? v.display(symbols[step]) : "0"
                 } else {
-                    input = step < data.example.inputs.rows ? "·" : "0"
+                    input = step < data.example.inputCount ? "·" : "0"
                 }
                 let targetIndex = data.example.targetIndex(atStep: step, c.outputs)
                 let targetClass = targetIndex.flatMap { data.targetClasses?[$0] }
@@ -278,7 +327,7 @@ public struct TextRenderer {
                 let step = trace.start + t
                 let targetIndex = data.example.targetIndex(atStep: step, c.outputs)
                 var row = padLeft(String(step + 1), 3) + "  " + pad(vectorText(trace.outputs.row(t)), 10 * k + 2)
-                row += pad(targetIndex.map { vectorText(data.example.targets.row($0)) } ?? "", 10 * k + 2)
+                row += pad(targetIndex.map { vectorText(data.example.targetSteps.matrix.row($0)) } ?? "", 10 * k + 2)
                 if targetIndex != nil {
                     row += padLeft(NumberFormatting.general(trace.stepLosses[lossIndex]), 12)
                     lossIndex += 1
@@ -307,9 +356,13 @@ public struct TextRenderer {
         case let .value(v): settings.append("clip value \(shortNumber(v))")
         case let .norm(n): settings.append("clip norm \(shortNumber(n))")
         }
-        var lines = [padLeft("epoch", 7) + padLeft("loss", 12)]
+        if report.options.batchSize > 1 { settings.append("batch \(report.options.batchSize)") }
+        if report.options.shuffle { settings.append("shuffled") }
+        let validating = !report.validationLosses.isEmpty
+        var lines = [padLeft("epoch", 7) + padLeft("loss", 12) + (validating ? padLeft("validation", 13) : "")]
         for (i, loss) in report.losses.enumerated() where (i + 1) % report.reportEvery == 0 || i == 0 || i == report.losses.count - 1 {
-            lines.append(padLeft(String(i + 1), 7) + padLeft(NumberFormatting.general(loss), 12))
+            lines.append(padLeft(String(i + 1), 7) + padLeft(NumberFormatting.general(loss), 12)
+                         + (validating ? padLeft(NumberFormatting.general(report.validationLosses[i]), 13) : ""))
         }
         var summary = "\(report.losses.count) epochs, \(report.updates) updates"
         if !settings.isEmpty { summary += " (" + settings.joined(separator: ", ") + ")" }
@@ -321,5 +374,22 @@ public struct TextRenderer {
             lines.append("interrupted in epoch \(epoch) after update \(update); the parameters so far are kept")
         }
         return lines
+    }
+}
+
+extension String {
+    /// Line breaks and tabs as escapes, so a value stays on one line.
+    func replacingNewlines() -> String {
+        var out = ""
+        for c in self {
+            switch c {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r\n": out += "\\r\\n"
+            case "\r": out += "\\r"
+            default: out.append(c)
+            }
+        }
+        return out
     }
 }

@@ -5,8 +5,14 @@ import RNNRuntime
 /// kind at this point of the script.
 public enum CheckedStatement: Equatable, Sendable {
     case seed(UInt64)
+    case precision(Precision)
     case vocabulary(Vocabulary)
     case sequence(SequenceData)
+    case series(SeriesData)
+    case dataset(DatasetData)
+    /// The interpreter shuffles (from the script's generator) when `shuffled`.
+    case split(source: String, first: String, second: String, firstCount: Int, shuffled: Bool)
+    case sample(model: String, vocabulary: Vocabulary, prime: [Int], length: Int, until: Int?, temperature: Double?)
     case model(name: String, ModelConfiguration)
     case setParameter(model: String, parameter: String, Matrix)
     case setInitialState(model: String, slot: StateSlot, Matrix)
@@ -17,7 +23,8 @@ public enum CheckedStatement: Equatable, Sendable {
     case show(Expression)
     case gradcheck(model: String, sequence: String, loss: LossKind)
     case jacobian(model: String, sequence: String, t: Int, k: Int)
-    case train(model: String, sequence: String, loss: LossKind, optimizer: String, options: TrainingOptions, reportEvery: Int?)
+    case train(model: String, sequence: String, loss: LossKind, optimizer: String, options: TrainingOptions,
+               reportEvery: Int?, validation: String?)
     case expect(Expression, ComparisonOperator, Expression, tolerance: Double?)
     case save(model: String, path: String)
     case load(model: String, path: String)
@@ -27,8 +34,13 @@ public enum CheckedStatement: Equatable, Sendable {
     public var kindName: String {
         switch self {
         case .seed: return "seed"
+        case .precision: return "precision"
         case .vocabulary: return "vocab"
         case .sequence: return "sequence"
+        case .series: return "series"
+        case .dataset: return "dataset"
+        case .split: return "split"
+        case .sample: return "sample"
         case .model: return "model"
         case .setParameter, .setInitialState: return "set"
         case .loss: return "loss"

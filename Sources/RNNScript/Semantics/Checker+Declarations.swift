@@ -12,61 +12,116 @@ extension Checker {
         return Vocabulary(name: name.name, symbols: items.map(\.text), kinds: items.map(\.kind))
     }
 
-    /// `"deep" over chars predicting next`: one-hot inputs, the next symbol as target.
-    func buildTextSequence(_ name: String, _ text: StringLiteral, _ vocabulary: Vocabulary) throws -> SequenceData {
-        // Split into symbols, remembering each one's byte offset in the literal for diagnostics.
-        var pieces: [(String, Int)] = []
-        let bytes = Array(text.value.utf8)
-        if vocabulary.isWordLevel {
+    /// A text over a vocabulary: its symbols as indices, or a diagnostic naming
+    /// the first symbol outside the vocabulary with its position (pointing into
+    /// the string literal when the text is one).
+    func symbolIndices(_ text: Substring, _ vocabulary: Vocabulary, literal: StringLiteral?, origin: String, range: SourceRange, line: Int? = nil) throws -> [Int] {
+        var indices: [Int] = []
+        let words = vocabulary.isWordLevel
+        var offset = 0
+        var position = 0
+        // Words: walk the tokens; characters: walk the scalars (offsets are bytes, for the caret).
+        let pieces: [(String, Int)]
+        if words {
+            var result: [(String, Int)] = []
             var start: Int?
+            let bytes = Array(text.utf8)
             for i in 0...bytes.count {
                 let b = i < bytes.count ? bytes[i] : UInt8(ascii: " ")
-                let isSpace = b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\n")
+                let isSpace = b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r")
                 if isSpace, let s = start {
-                    pieces.append((String(decoding: bytes[s..<i], as: UTF8.self), s))
+                    result.append((String(decoding: bytes[s..<i], as: UTF8.self), s))
                     start = nil
                 } else if !isSpace && start == nil {
                     start = i
                 }
             }
+            pieces = result
         } else {
-            var offset = 0
-            for scalar in text.value.unicodeScalars {
-                pieces.append((String(scalar), offset))
-                offset += String(scalar).utf8.count
+            pieces = text.unicodeScalars.map { scalar in
+                defer { offset += String(scalar).utf8.count }
+                return (String(scalar), offset)
             }
         }
-        // The literal's own text has escapes only if its length differs; then point at the whole literal.
-        let exact = text.range.end - text.range.start == bytes.count + 2
-        var indices: [Int] = []
-        for (position, piece) in pieces.enumerated() {
+        for piece in pieces {
+            position += 1
             guard let index = vocabulary.index(of: piece.0) else {
-                let range = exact
-                    ? SourceRange(text.range.start + 1 + piece.1, text.range.start + 1 + piece.1 + piece.0.utf8.count)
-                    : text.range
-                let shown = vocabulary.isWordLevel ? "\"\(piece.0)\"" : "'\(piece.0)'"
-                throw Diagnostic(.symbolNotInVocabulary(shown, vocabulary: vocabulary.name, position: position + 1), at: range)
+                let shown = words ? "\"\(piece.0)\"" : "'\(piece.0.unicodeScalars.first.map { $0.properties.isWhitespace || $0.value < 0x20 ? $0.escaped(asASCII: true) : String($0) } ?? piece.0)'"
+                var where_ = range
+                if let literal, literal.range.end - literal.range.start == literal.value.utf8.count + 2 {
+                    where_ = SourceRange(literal.range.start + 1 + piece.1, literal.range.start + 1 + piece.1 + piece.0.utf8.count)
+                }
+                let at = line.map { " (\(origin) line \($0))" } ?? ""
+                throw Diagnostic(.symbolNotInVocabulary(shown + at, vocabulary: vocabulary.name, position: position), at: where_)
             }
             indices.append(index)
         }
-        var inputs = indices, targets = Array(indices.dropFirst())
-        if let stop = vocabulary.index(of: "<stop>") {
-            targets.append(stop)
-        } else {
-            inputs = Array(inputs.dropLast())
-        }
-        guard !inputs.isEmpty else {
-            throw Diagnostic(.emptyValue("sequence \(name) (a text needs at least \(vocabulary.hasStop ? 1 : 2) symbols)"), at: text.range)
-        }
-        return SequenceData(
-            name: name, example: SequenceExample(inputs: oneHot(inputs, vocabulary.count), targets: oneHot(targets, vocabulary.count)),
-            inputVocabulary: vocabulary, inputSymbols: inputs, targetVocabulary: vocabulary, targetClasses: targets)
+        return indices
     }
 
-    func oneHot(_ indices: [Int], _ width: Int) -> Matrix {
-        var m = Matrix(rows: indices.count, cols: width)
-        for (t, i) in indices.enumerated() { m[t, i] = 1 }
-        return m
+    /// The text of a `TextSource`: the literal, or the file's contents.
+    func text(of source: TextSource) throws -> (String, StringLiteral?, SourceRange, String) {
+        switch source {
+        case let .literal(literal): return (literal.value, literal, literal.range, "text")
+        case let .file(path): return (try read(path), nil, path.range, path.value)
+        }
+    }
+
+    /// A file's text through the injected reader, or an I/O diagnostic at the path.
+    func read(_ path: StringLiteral) throws -> String {
+        guard let readFile else { throw Diagnostic(.fileUnreadable(path.value, reason: "no file access here"), at: path.range) }
+        do {
+            return try readFile(path.value)
+        } catch let HostError.notFound(p) {
+            throw Diagnostic(.fileNotFound(p), at: path.range)
+        } catch let HostError.unreadable(p, reason) {
+            throw Diagnostic(.fileUnreadable(p, reason: reason), at: path.range)
+        } catch {
+            throw Diagnostic(.fileUnreadable(path.value, reason: "\(error)"), at: path.range)
+        }
+    }
+
+    /// `TEXT over VOCAB predicting next | tagged TAGS over V | labelled L over V`.
+    func buildTextSequence(_ name: String, _ source: TextSource, _ vocabulary: Vocabulary, _ target: TextTarget) throws -> SequenceData {
+        let (body, literal, range, origin) = try text(of: source)
+        let indices = try symbolIndices(Substring(body), vocabulary, literal: literal, origin: origin, range: range)
+        switch target {
+        case .next:
+            var inputs = indices, targets = Array(indices.dropFirst())
+            if let stop = vocabulary.index(of: "<stop>") {
+                targets.append(stop)
+            } else {
+                inputs = Array(inputs.dropLast())
+            }
+            guard !inputs.isEmpty else {
+                throw Diagnostic(.emptyValue("sequence \(name) (a text needs at least \(vocabulary.hasStop ? 1 : 2) symbols)"), at: range)
+            }
+            return classSequence(name, inputs, vocabulary, targets, vocabulary)
+        case let .tagged(tags, tagVocabularyName):
+            let tagVocabulary = try lookupVocabulary(tagVocabularyName)
+            let tagIndices = try symbolIndices(Substring(tags.value), tagVocabulary, literal: tags, origin: "tags", range: tags.range)
+            guard tagIndices.count == indices.count else {
+                throw Diagnostic(.invalidDeclaration("the text has \(indices.count) symbols but \(tagIndices.count) tags"), at: tags.range)
+            }
+            guard !indices.isEmpty else { throw Diagnostic(.emptyValue("sequence \(name)"), at: range) }
+            return classSequence(name, indices, vocabulary, tagIndices, tagVocabulary)
+        case let .labelled(label, labelVocabularyName):
+            let labelVocabulary = try lookupVocabulary(labelVocabularyName)
+            guard let labelIndex = labelVocabulary.index(of: label.text) else {
+                throw Diagnostic(.symbolNotInVocabulary(label.kind == .token ? label.text : "'\(label.text)'", vocabulary: labelVocabulary.name, position: 1), at: label.range)
+            }
+            guard !indices.isEmpty else { throw Diagnostic(.emptyValue("sequence \(name)"), at: range) }
+            return classSequence(name, indices, vocabulary, [labelIndex], labelVocabulary)
+        }
+    }
+
+    /// A sequence of class inputs and class targets, stored as indices.
+    func classSequence(_ name: String, _ inputs: [Int], _ inputVocabulary: Vocabulary, _ targets: [Int], _ targetVocabulary: Vocabulary) -> SequenceData {
+        SequenceData(
+            name: name,
+            example: SequenceExample(inputs: .classes(inputs.map(Int32.init), width: inputVocabulary.count),
+                                     targets: .classes(targets.map(Int32.init), width: targetVocabulary.count)),
+            inputVocabulary: inputVocabulary, inputSymbols: inputs, targetVocabulary: targetVocabulary, targetClasses: targets)
     }
 
     /// `inputs [[…], …] targets [[…], …] (over VOCAB)?`: rows of numbers (a bare
@@ -96,7 +151,7 @@ extension Checker {
                     }
                     return i
                 }
-                return (oneHot(indices, vocabulary.count), vocabulary, indices)
+                return (SequenceExample.Steps.classes(indices.map(Int32.init), width: vocabulary.count).matrix, vocabulary, indices)
             }
             return (try matrix(from: literal, what: "the \(what) of sequence \(name)", rowsOfVectors: true), nil, nil)
         }

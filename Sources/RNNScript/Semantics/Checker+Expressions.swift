@@ -28,6 +28,11 @@ extension Checker {
         case let .loss(model, sequence, loss):
             _ = try checkFit(model, sequence)
             _ = try lookupLoss(loss)
+        case let .predict(model, sequence):
+            let (_, sequences) = try checkFit(model, sequence)
+            guard sequences.allSatisfy({ $0.targetVocabulary != nil }) else {
+                throw Diagnostic(.invalidDeclaration("predict needs targets that are symbols of a vocabulary"), at: expression.range)
+            }
         case let .call(name, arguments):
             guard let arity = expressionFunctions[name.name] else {
                 throw Diagnostic(.unknownFunction(name.name, suggestion: closestMatch(to: name.name, in: expressionFunctions.keys.sorted())), at: name.range)
@@ -60,8 +65,8 @@ extension Checker {
                 throw Diagnostic(.unknownParameter(model: path[0].name, member, suggestion: closestMatch(to: member, in: names)),
                                  at: range)
             }
-        case .sequence:
-            guard sequenceMembers.contains(member), !parametersOnly else {
+        case .sequence, .series:
+            guard sequenceMembers.contains(member) || (member == "values"), !parametersOnly else {
                 throw Diagnostic(.expected("'inputs' or 'targets' after a sequence", found: "'\(member)'"), at: range)
             }
         default:

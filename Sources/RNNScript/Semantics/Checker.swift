@@ -6,13 +6,18 @@ import RNNRuntime
 public struct Checker {
     public private(set) var symbols: SymbolTable
     public private(set) var diagnostics: [Diagnostic] = []
+    /// Reads a data file named by the script (through the host); nil reads nothing.
+    var readFile: ((String) throws -> String)?
 
     /// Largest n, d or k a model may have.
     public static let maxDimension = 65_536
     /// Largest number of parameters a model may have (keeps memory bounded).
     public static let maxParameters = 20_000_000
 
-    public init(symbols: SymbolTable) { self.symbols = symbols }
+    public init(symbols: SymbolTable, readFile: ((String) throws -> String)? = nil) {
+        self.symbols = symbols
+        self.readFile = readFile
+    }
 
     /// Checks statements in order; returns the checked cells of those without errors.
     public mutating func check(_ statements: [Statement]) -> [CheckedCell] {
@@ -40,15 +45,68 @@ public struct Checker {
             let vocabulary = try checkVocabulary(name, items)
             symbols.declare(name.name, .vocabulary(vocabulary))
             return .vocabulary(vocabulary)
-        case let .textSequence(name, text, vocabularyName):
+        case let .precision(id):
+            guard let precision = Precision(rawValue: id.name) else {
+                throw unknownChoice("precision", id, Precision.allCases.map(\.rawValue))
+            }
+            symbols.precision = precision
+            return .precision(precision)
+        case let .derivedVocabulary(name, derived):
+            let vocabulary = try buildDerivedVocabulary(name, derived)
+            symbols.declare(name.name, .vocabulary(vocabulary))
+            return .vocabulary(vocabulary)
+        case let .series(name, source, normalized):
+            var series = try buildSeries(name, source)
+            if normalized {
+                let v = series.values.storage, count = Double(v.count)
+                let mean = v.reduce(0, +) / count
+                let std = (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / count).squareRoot()
+                guard std > 0 else {
+                    throw Diagnostic(.invalidDeclaration("series \(name.name) is constant and cannot be normalized"), at: name.range)
+                }
+                series.values = series.values.map { ($0 - mean) / std }
+                series.normalization = .init(mean: mean, std: std)
+            }
+            symbols.declare(name.name, .series(series))
+            return .series(series)
+        case let .textSequence(name, text, vocabularyName, target):
             let vocabulary = try lookupVocabulary(vocabularyName)
-            let data = try buildTextSequence(name.name, text, vocabulary)
+            let data = try buildTextSequence(name.name, text, vocabulary, target)
+            symbols.declare(name.name, .sequence(data))
+            return .sequence(data)
+        case let .seriesSequence(name, seriesName):
+            let series = try lookupSeries(seriesName)
+            guard series.values.rows >= 2 else {
+                throw Diagnostic(.emptyValue("sequence \(name.name) (series \(series.name) needs at least 2 values)"), at: seriesName.range)
+            }
+            let values = series.values
+            let inputs = Matrix(rows: values.rows - 1, cols: 1, storage: Array(values.storage.dropLast()))
+            let targets = Matrix(rows: values.rows - 1, cols: 1, storage: Array(values.storage.dropFirst()))
+            let data = SequenceData(name: name.name, example: SequenceExample(inputs: inputs, targets: targets))
             symbols.declare(name.name, .sequence(data))
             return .sequence(data)
         case let .literalSequence(name, inputs, targets, vocabularyName):
             let data = try buildLiteralSequence(name.name, inputs: inputs, targets: targets, vocabulary: vocabularyName)
             symbols.declare(name.name, .sequence(data))
             return .sequence(data)
+        case let .dataset(name, source):
+            let dataset = try buildDataset(name, source)
+            symbols.declare(name.name, .dataset(dataset))
+            return .dataset(dataset)
+        case let .split(sourceName, first, second, fraction, shuffled):
+            let source = try lookupDataset(sourceName)
+            guard fraction.value > 0 && fraction.value < 1 else {
+                throw Diagnostic(.valueOutOfRange("split fraction", value: fraction.text, allowed: "between 0 and 1"), at: fraction.range)
+            }
+            let count = Int((Double(source.sequences.count) * fraction.value).rounded())
+            guard count >= 1 && count < source.sequences.count else {
+                throw Diagnostic(.invalidDeclaration("splitting \(source.sequences.count) sequences at \(fraction.text) leaves a part empty"), at: fraction.range)
+            }
+            symbols.declare(first.name, .dataset(DatasetData(name: first.name, sequences: Array(source.sequences[..<count]))))
+            symbols.declare(second.name, .dataset(DatasetData(name: second.name, sequences: Array(source.sequences[count...]))))
+            return .split(source: sourceName.name, first: first.name, second: second.name, firstCount: count, shuffled: shuffled)
+        case let .sample(modelName, vocabularyName, prime, options):
+            return try checkSample(modelName, vocabularyName, prime, options)
         case let .model(name, cell, entries, blockRange):
             let configuration = try checkModel(name, cell: cell, entries: entries, blockRange: blockRange)
             symbols.declare(name.name, .model(configuration))
@@ -80,11 +138,13 @@ public struct Checker {
             try checkExpression(expression)
             return .expression(expression)
         case let .gradcheck(model, sequence, loss):
+            _ = try lookupSequence(sequence)
             _ = try checkFit(model, sequence)
             return .gradcheck(model: model.name, sequence: sequence.name, loss: try lookupLoss(loss))
         case let .jacobian(model, sequence, from, to):
-            let (configuration, data) = try checkFit(model, sequence)
-            let steps = data.example.stepCount(configuration.outputs)
+            _ = try lookupSequence(sequence)
+            let (configuration, sequences) = try checkFit(model, sequence)
+            let steps = sequences[0].example.stepCount(configuration.outputs)
             let t = Int(from.value), k = Int(to.value)
             guard t >= 1 && t <= steps else {
                 throw Diagnostic(.stepOutOfRange("step", value: t, allowed: "1 to \(steps) for sequence \(sequence.name)"), at: from.range)
@@ -99,6 +159,7 @@ public struct Checker {
             _ = try lookupOptimizer(optimizer)
             var training = TrainingOptions(epochs: Int(epochs.value))
             var reportEvery: Int?
+            var validation: String?
             var seenTruncation = false, seenClip = false
             for option in options {
                 switch option {
@@ -118,10 +179,20 @@ public struct Checker {
                         throw Diagnostic(.valueOutOfRange("report interval", value: n.text, allowed: "1 or more"), at: n.range)
                     }
                     reportEvery = Int(n.value)
+                case let .batch(n, _):
+                    guard n.value >= 1 && n.value <= 65_536 else {
+                        throw Diagnostic(.valueOutOfRange("batch size", value: n.text, allowed: "1 to 65536"), at: n.range)
+                    }
+                    training.batchSize = Int(n.value)
+                case .shuffle:
+                    training.shuffle = true
+                case let .validate(name, _):
+                    _ = try checkFit(model, name)
+                    validation = name.name
                 }
             }
             return .train(model: model.name, sequence: sequence.name, loss: lossKind, optimizer: optimizer.name,
-                          options: training, reportEvery: reportEvery)
+                          options: training, reportEvery: reportEvery, validation: validation)
         case let .expect(left, op, right, tolerance):
             try checkExpression(left)
             try checkExpression(right)
@@ -161,6 +232,28 @@ public struct Checker {
         return data
     }
 
+    func lookupSeries(_ name: Identifier) throws -> SeriesData {
+        let value = try lookup(name)
+        guard case let .series(series) = value else { throw wrongKind(name, value, "a series") }
+        return series
+    }
+
+    func lookupDataset(_ name: Identifier) throws -> DatasetData {
+        let value = try lookup(name)
+        guard case let .dataset(dataset) = value else { throw wrongKind(name, value, "a dataset") }
+        return dataset
+    }
+
+    /// The sequences a name stands for: one sequence, or every sequence of a dataset.
+    func lookupSequences(_ name: Identifier) throws -> [SequenceData] {
+        let value = try lookup(name)
+        switch value {
+        case let .sequence(data): return [data]
+        case let .dataset(dataset): return dataset.sequences
+        default: throw wrongKind(name, value, "a sequence or a dataset")
+        }
+    }
+
     func lookupVocabulary(_ name: Identifier) throws -> Vocabulary {
         let value = try lookup(name)
         guard case let .vocabulary(vocabulary) = value else { throw wrongKind(name, value, "a vocabulary") }
@@ -186,35 +279,40 @@ public struct Checker {
 
     // MARK: - Fit of a model and a sequence
 
-    /// The model and sequence named, after checking that the sequence's widths
-    /// and targets fit the model (naming both shapes and where each came from).
-    func checkFit(_ modelName: Identifier, _ sequenceName: Identifier) throws -> (ModelConfiguration, SequenceData) {
+    /// The model and the sequences named (one, or a dataset's), after checking
+    /// that each sequence's widths and targets fit the model (naming both
+    /// shapes and where each came from).
+    func checkFit(_ modelName: Identifier, _ sequenceName: Identifier) throws -> (ModelConfiguration, [SequenceData]) {
         let configuration = try lookupModel(modelName)
-        let data = try lookupSequence(sequenceName)
+        let sequences = try lookupSequences(sequenceName)
         let range = modelName.range.union(sequenceName.range)
-        if configuration.inputSize != data.inputWidth {
-            throw Diagnostic(.inputWidthMismatch(model: modelName.name, width: configuration.inputSize,
-                                                 sequence: sequenceName.name, description: data.inputDescription), at: range)
+        guard !sequences.isEmpty else { throw Diagnostic(.emptyValue("dataset \(sequenceName.name)"), at: sequenceName.range) }
+        for data in sequences {
+            let shown = sequences.count == 1 ? sequenceName.name : "\(sequenceName.name) (\(data.name))"
+            if configuration.inputSize != data.inputWidth {
+                throw Diagnostic(.inputWidthMismatch(model: modelName.name, width: configuration.inputSize,
+                                                     sequence: shown, description: data.inputDescription), at: range)
+            }
+            if configuration.outputSize != data.targetWidth {
+                throw Diagnostic(.outputWidthMismatch(model: modelName.name, width: configuration.outputSize,
+                                                      sequence: shown, description: data.targetDescription), at: range)
+            }
+            let inputs = data.example.inputCount, targets = data.example.targetCount
+            switch configuration.outputs {
+            case .every where inputs > targets:
+                throw Diagnostic(.placementMismatch(model: modelName.name, sequence: shown,
+                    detail: "'outputs every' needs a target at every step, the sequence has \(inputs) inputs and \(targets) targets"), at: range)
+            case .last where targets != 1:
+                throw Diagnostic(.placementMismatch(model: modelName.name, sequence: shown,
+                    detail: "'outputs last' needs one target after the last step, the sequence has \(targets)"), at: range)
+            case .last where inputs == 0:
+                throw Diagnostic(.placementMismatch(model: modelName.name, sequence: shown,
+                    detail: "'outputs last' needs at least one input"), at: range)
+            default:
+                break
+            }
         }
-        if configuration.outputSize != data.targetWidth {
-            throw Diagnostic(.outputWidthMismatch(model: modelName.name, width: configuration.outputSize,
-                                                  sequence: sequenceName.name, description: data.targetDescription), at: range)
-        }
-        let inputs = data.example.inputs.rows, targets = data.example.targets.rows
-        switch configuration.outputs {
-        case .every where inputs > targets:
-            throw Diagnostic(.placementMismatch(model: modelName.name, sequence: sequenceName.name,
-                detail: "'outputs every' needs a target at every step, the sequence has \(inputs) inputs and \(targets) targets"), at: range)
-        case .last where targets != 1:
-            throw Diagnostic(.placementMismatch(model: modelName.name, sequence: sequenceName.name,
-                detail: "'outputs last' needs one target after the last step, the sequence has \(targets)"), at: range)
-        case .last where inputs == 0:
-            throw Diagnostic(.placementMismatch(model: modelName.name, sequence: sequenceName.name,
-                detail: "'outputs last' needs at least one input"), at: range)
-        default:
-            break
-        }
-        return (configuration, data)
+        return (configuration, sequences)
     }
 
     func checkTruncation(_ clause: TruncationClause?) throws -> Truncation {

@@ -12,7 +12,34 @@ public struct Vocabulary: Equatable, Sendable {
     /// Words make a text split on white space; otherwise a text is read character by character.
     public var isWordLevel: Bool { kinds.contains(.word) }
 
-    public func index(of symbol: String) -> Int? { symbols.firstIndex(of: symbol) }
+    public func index(of symbol: String) -> Int? { indexBySymbol[symbol] }
+
+    private var indexBySymbol: [String: Int]
+
+    public init(name: String, symbols: [String], kinds: [SymbolLiteral.Kind]) {
+        self.name = name
+        self.symbols = symbols
+        self.kinds = kinds
+        var index: [String: Int] = [:]
+        for (i, s) in symbols.enumerated() where index[s] == nil { index[s] = i }
+        self.indexBySymbol = index
+    }
+
+    /// How a symbol prints in tables: white space made visible (␣, \n, \t).
+    public func display(_ i: Int) -> String {
+        switch symbols[i] {
+        case " ": return "␣"
+        case "\n": return "\\n"
+        case "\t": return "\\t"
+        case "\r": return "\\r"
+        default: return symbols[i]
+        }
+    }
+
+    /// Symbols joined as text: characters run together, words with spaces.
+    public func text(_ indices: [Int]) -> String {
+        indices.map { symbols[$0] }.joined(separator: isWordLevel ? " " : "")
+    }
 
     /// How a symbol is written in a script: `'d'`, `"word"`, `<stop>`.
     public func quoted(_ i: Int) -> String {
@@ -35,8 +62,8 @@ public struct SequenceData: Equatable, Sendable {
     public var targetVocabulary: Vocabulary?
     public var targetClasses: [Int]?
 
-    public var inputWidth: Int { example.inputs.cols }
-    public var targetWidth: Int { example.targets.cols }
+    public var inputWidth: Int { example.inputSteps.width }
+    public var targetWidth: Int { example.targetSteps.width }
 
     /// "is one-hot over 4 symbols" / "has inputs of width 3": for shape messages.
     public var inputDescription: String {
@@ -50,10 +77,37 @@ public struct SequenceData: Equatable, Sendable {
     }
 }
 
+/// A numeric series: one value per step (T×1).
+public struct SeriesData: Equatable, Sendable {
+    public var name: String
+    public var values: Matrix
+    /// Set when the values were standardised: value = (raw − mean) / std.
+    public var normalization: Normalization?
+
+    public struct Normalization: Equatable, Sendable {
+        public var mean: Double
+        public var std: Double
+    }
+
+    public init(name: String, values: Matrix, normalization: Normalization? = nil) {
+        self.name = name
+        self.values = values
+        self.normalization = normalization
+    }
+}
+
+/// Several sequences, trained over together.
+public struct DatasetData: Equatable, Sendable {
+    public var name: String
+    public var sequences: [SequenceData]
+}
+
 /// Everything a name can stand for.
 public enum SymbolValue: Equatable, Sendable {
     case vocabulary(Vocabulary)
     case sequence(SequenceData)
+    case series(SeriesData)
+    case dataset(DatasetData)
     case model(ModelConfiguration)
     case loss(LossKind)
     case optimizer(OptimizerSettings)
@@ -63,6 +117,8 @@ public enum SymbolValue: Equatable, Sendable {
         switch self {
         case .vocabulary: return "a vocabulary"
         case .sequence: return "a sequence"
+        case .series: return "a series"
+        case .dataset: return "a dataset"
         case .model: return "a model"
         case .loss: return "a loss"
         case .optimizer: return "an optimizer"
@@ -73,6 +129,8 @@ public enum SymbolValue: Equatable, Sendable {
         switch self {
         case .vocabulary: return "vocab"
         case .sequence: return "sequence"
+        case .series: return "series"
+        case .dataset: return "dataset"
         case .model: return "model"
         case .loss: return "loss"
         case .optimizer: return "optimizer"

@@ -52,6 +52,8 @@ public struct Expression: Equatable, Sendable {
         case gradient([Identifier])
         /// `loss net on deep with xent`.
         case loss(model: Identifier, sequence: Identifier, loss: Identifier)
+        /// `predict net on deep`: the greedy prediction at every step with a target, as text.
+        case predict(model: Identifier, sequence: Identifier)
         case call(Identifier, [Expression])
         case negate(Expression)
         case binary(BinaryOperator, Expression, Expression)
@@ -106,13 +108,90 @@ public enum TrainOption: Equatable, Sendable {
     case clipValue(NumberLiteral, SourceRange)
     case clipNorm(NumberLiteral, SourceRange)
     case reportEvery(NumberLiteral, SourceRange)
+    /// `batch B`: sequences per update.
+    case batch(NumberLiteral, SourceRange)
+    /// `shuffle`: a new order every epoch.
+    case shuffle(SourceRange)
+    /// `validate on D`: the held-out loss after every epoch.
+    case validate(Identifier, SourceRange)
+}
+
+/// Where a text comes from: a literal, or a file (read at check time).
+public enum TextSource: Equatable, Sendable {
+    case literal(StringLiteral)
+    case file(StringLiteral)
+}
+
+/// What the targets of a text sequence are.
+public enum TextTarget: Equatable, Sendable {
+    /// The next symbol.
+    case next
+    /// One tag per symbol, over a second vocabulary: `tagged "DET NOUN" over tags`.
+    case tagged(StringLiteral, Identifier)
+    /// One label for the whole sequence (`outputs last`): `labelled "pos" over sentiment`.
+    case labelled(SymbolLiteral, Identifier)
+}
+
+/// What each line of a file becomes in `dataset d = lines of "f" over V …`.
+public enum LinesTarget: Equatable, Sendable {
+    case next
+    /// `word/TAG word/TAG …`, tags over the vocabulary.
+    case tagged(Identifier)
+    /// `LABEL word word …`, the label over the vocabulary.
+    case labelled(Identifier)
+}
+
+public enum SeriesSource: Equatable, Sendable {
+    case list(Literal)
+    /// Numbers separated by white space.
+    case file(StringLiteral)
+    /// One column of a CSV file, by header name or 1-based index.
+    case csv(StringLiteral, column: ColumnReference)
+}
+
+public enum ColumnReference: Equatable, Sendable {
+    case name(StringLiteral)
+    case index(NumberLiteral)
+}
+
+public enum DatasetSource: Equatable, Sendable {
+    /// Declared sequences.
+    case list([Identifier])
+    /// Sliding windows over a series: `size` steps of inputs, the next value as target.
+    case windows(Identifier, size: NumberLiteral)
+    /// One sequence per non-empty line of a file.
+    case lines(StringLiteral, vocabulary: Identifier, target: LinesTarget)
+}
+
+/// `chars of "f"`, `words of tagged "f"`, … with extra symbols.
+public struct DerivedVocabulary: Equatable, Sendable {
+    public enum Unit: String, Equatable, Sendable { case chars, words, tags, labels }
+    public enum Format: String, Equatable, Sendable { case plain, tagged, labelled }
+    public var unit: Unit
+    public var format: Format
+    public var path: StringLiteral
+    public var extra: [SymbolLiteral]
+}
+
+/// The options of `sample`.
+public struct SampleOptions: Equatable, Sendable {
+    public var length: NumberLiteral?
+    public var until: SymbolLiteral?
+    public var temperature: NumberLiteral?
 }
 
 public struct Statement: Equatable, Sendable {
     public enum Kind: Equatable, Sendable {
         case seed(NumberLiteral)
+        case precision(Identifier)
         case vocabulary(Identifier, [SymbolLiteral])
-        case textSequence(Identifier, text: StringLiteral, vocabulary: Identifier)
+        case derivedVocabulary(Identifier, DerivedVocabulary)
+        case series(Identifier, SeriesSource, normalized: Bool)
+        case textSequence(Identifier, text: TextSource, vocabulary: Identifier, target: TextTarget)
+        case seriesSequence(Identifier, series: Identifier)
+        case dataset(Identifier, DatasetSource)
+        case split(source: Identifier, first: Identifier, second: Identifier, fraction: NumberLiteral, shuffled: Bool)
+        case sample(model: Identifier, vocabulary: Identifier, prime: StringLiteral, options: SampleOptions)
         case literalSequence(Identifier, inputs: Literal, targets: Literal, vocabulary: Identifier?)
         case model(Identifier, cell: Identifier, entries: [ModelEntry], blockRange: SourceRange)
         case set(path: [Identifier], value: Literal)

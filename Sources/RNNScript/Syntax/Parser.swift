@@ -68,6 +68,22 @@ public struct Parser {
         try expect(.keyword(keyword), what ?? "'\(keyword.rawValue)'")
     }
 
+    /// Whether the current token is the contextual word `word` (an identifier by its text).
+    private func check(_ word: ContextualWord) -> Bool {
+        current.kind == .identifier && current.value == word.rawValue
+    }
+
+    private mutating func match(_ word: ContextualWord) -> Bool {
+        if check(word) { advance(); return true }
+        return false
+    }
+
+    @discardableResult
+    private mutating func expect(_ word: ContextualWord, _ what: String? = nil) throws -> Token {
+        if check(word) { return advance() }
+        throw error(expected: what ?? "'\(word.rawValue)'")
+    }
+
     private mutating func parseIdentifier(_ what: String) throws -> Identifier {
         let token = try expect(.identifier, what)
         return Identifier(name: token.value, range: token.range)
@@ -119,7 +135,7 @@ public struct Parser {
 
     private static let statementKeywords: Set<Keyword> = [
         .seed, .vocab, .sequence, .model, .set, .optimizer, .forward, .backward, .show,
-        .gradcheck, .jacobian, .train, .expect, .save, .load,
+        .gradcheck, .jacobian, .train, .expect, .save, .load, .precision, .series, .dataset, .split, .sample,
     ]
 
     // MARK: - script, statement
@@ -149,15 +165,22 @@ public struct Parser {
         return statements
     }
 
-    /// statement ::= seed-statement | vocab-declaration | sequence-declaration | model-declaration
+    /// statement ::= seed-statement | precision-statement | vocab-declaration | series-declaration
+    ///             | sequence-declaration | dataset-declaration | split-statement | model-declaration
     ///             | set-statement | loss-declaration | optimizer-declaration | forward-statement
     ///             | backward-statement | show-statement | gradcheck-statement | jacobian-statement
-    ///             | train-statement | expect-statement | save-statement | load-statement | expression
+    ///             | train-statement | sample-statement | expect-statement | save-statement
+    ///             | load-statement | expression
     mutating func parseStatement() throws -> Statement {
         let start = current.range.start
         let kind: Statement.Kind
         switch current.kind {
         case .keyword(.seed): kind = try parseSeedStatement()
+        case .keyword(.precision): kind = try parsePrecisionStatement()
+        case .keyword(.series): kind = try parseSeriesDeclaration()
+        case .keyword(.dataset): kind = try parseDatasetDeclaration()
+        case .keyword(.split): kind = try parseSplitStatement()
+        case .keyword(.sample): kind = try parseSampleStatement()
         case .keyword(.vocab): kind = try parseVocabDeclaration()
         case .keyword(.sequence): kind = try parseSequenceDeclaration()
         case .keyword(.model): kind = try parseModelDeclaration()
@@ -175,7 +198,7 @@ public struct Parser {
         case .keyword(.save): kind = try parseSaveStatement()
         case .keyword(.load): kind = try parseLoadStatement()
         case .identifier, .integer, .number, .string, .leftParen, .minus, .leftBracket,
-             .keyword(.grad), .keyword(.loss), .keyword(.norm):
+             .keyword(.grad), .keyword(.loss), .keyword(.norm), .keyword(.predict):
             kind = .expression(try parseExpression())
         default:
             throw error(expected: "a statement")
@@ -189,15 +212,144 @@ public struct Parser {
         return .seed(try parseInteger("a seed number"))
     }
 
-    /// vocab-declaration ::= 'vocab' IDENTIFIER '=' '[' (symbol (',' symbol)* ','?)? ']'
+    /// vocab-declaration ::= 'vocab' IDENTIFIER '=' ( '[' (symbol (',' symbol)* ','?)? ']' | derived-vocab )
     mutating func parseVocabDeclaration() throws -> Statement.Kind {
         try expect(.vocab)
         let name = try parseIdentifier("a vocabulary name")
         try expect(.equals, "'=' after the vocabulary name")
+        if !check(.leftBracket) {
+            return .derivedVocabulary(name, try parseDerivedVocab())
+        }
         try expect(.leftBracket, "'[' to start the vocabulary")
         var symbols: [SymbolLiteral] = []
         try parseListItems { parser in symbols.append(try parser.parseSymbol()) }
         return .vocabulary(name, symbols)
+    }
+
+    /// derived-vocab ::= ('chars' | 'words' | 'tags' | 'labels') 'of' ('tagged' | 'labelled')? STRING
+    ///                   ('with' symbol (',' symbol)*)?
+    mutating func parseDerivedVocab() throws -> DerivedVocabulary {
+        let unit: DerivedVocabulary.Unit
+        if match(.chars) { unit = .chars }
+        else if match(.words) { unit = .words }
+        else if match(.tags) { unit = .tags }
+        else if match(.labels) { unit = .labels }
+        else { throw error(expected: "'[' or a derived vocabulary like: chars of \"text.txt\"") }
+        try expect(.of, "'of' and a file name")
+        var format = DerivedVocabulary.Format.plain
+        if match(.tagged) { format = .tagged } else if match(.labelled) { format = .labelled }
+        let path = try parseStringLiteral("a file name in double quotes")
+        var extra: [SymbolLiteral] = []
+        if match(.with) {
+            extra.append(try parseSymbol())
+            while match(.comma) { extra.append(try parseSymbol()) }
+        }
+        return DerivedVocabulary(unit: unit, format: format, path: path, extra: extra)
+    }
+
+    private mutating func parseStringLiteral(_ what: String) throws -> StringLiteral {
+        let token = try expect(.string, what)
+        return StringLiteral(value: token.value, range: token.range)
+    }
+
+    /// precision-statement ::= 'precision' IDENTIFIER
+    mutating func parsePrecisionStatement() throws -> Statement.Kind {
+        try expect(.precision)
+        return .precision(try parseIdentifier("float32 or float64"))
+    }
+
+    /// series-declaration ::= 'series' IDENTIFIER '=' series-source 'normalized'?
+    /// series-source ::= literal | 'file' STRING | 'csv' STRING 'column' (STRING | INTEGER)
+    mutating func parseSeriesDeclaration() throws -> Statement.Kind {
+        try expect(.series)
+        let name = try parseIdentifier("a series name")
+        try expect(.equals, "'=' after the series name")
+        let source: SeriesSource
+        if match(.file) {
+            source = .file(try parseStringLiteral("a file name in double quotes"))
+        } else if match(.csv) {
+            let path = try parseStringLiteral("a file name in double quotes")
+            try expect(.column, "'column' and a column name or number")
+            if check(.string) { source = .csv(path, column: .name(try parseStringLiteral("a column name"))) }
+            else { source = .csv(path, column: .index(try parseInteger("a column name in quotes or a column number"))) }
+        } else if check(.leftBracket) {
+            source = .list(try parseLiteral())
+        } else {
+            throw error(expected: "a list of numbers, 'file' or 'csv'")
+        }
+        return .series(name, source, normalized: match(.normalized))
+    }
+
+    /// dataset-declaration ::= 'dataset' IDENTIFIER '=' ( '[' IDENTIFIER (',' IDENTIFIER)* ','? ']'
+    ///                       | 'windows' 'of' IDENTIFIER 'size' INTEGER
+    ///                       | 'lines' 'of' STRING 'over' IDENTIFIER lines-target )
+    /// lines-target ::= 'predicting' 'next' | 'tagged' 'over' IDENTIFIER | 'labelled' 'over' IDENTIFIER
+    mutating func parseDatasetDeclaration() throws -> Statement.Kind {
+        try expect(.dataset)
+        let name = try parseIdentifier("a dataset name")
+        try expect(.equals, "'=' after the dataset name")
+        if match(.leftBracket) {
+            var members: [Identifier] = []
+            try parseListItems { parser in members.append(try parser.parseIdentifier("a sequence name")) }
+            return .dataset(name, .list(members))
+        }
+        if match(.windows) {
+            try expect(.of, "'of' and a series")
+            let series = try parseIdentifier("a series name")
+            try expect(.size, "'size' and the number of steps per window")
+            return .dataset(name, .windows(series, size: try parseInteger("a window size")))
+        }
+        guard match(.lines) else { throw error(expected: "'[', 'windows of' or 'lines of'") }
+        try expect(.of, "'of' and a file name")
+        let path = try parseStringLiteral("a file name in double quotes")
+        try expect(.over, "'over' and a vocabulary")
+        let vocabulary = try parseIdentifier("a vocabulary name")
+        let target: LinesTarget
+        if match(.predicting) {
+            try expect(.next, "'next' after 'predicting'")
+            target = .next
+        } else if match(.tagged) {
+            try expect(.over, "'over' and the tag vocabulary")
+            target = .tagged(try parseIdentifier("a vocabulary name"))
+        } else if match(.labelled) {
+            try expect(.over, "'over' and the label vocabulary")
+            target = .labelled(try parseIdentifier("a vocabulary name"))
+        } else {
+            throw error(expected: "'predicting next', 'tagged over' or 'labelled over'")
+        }
+        return .dataset(name, .lines(path, vocabulary: vocabulary, target: target))
+    }
+
+    /// split-statement ::= 'split' IDENTIFIER 'into' IDENTIFIER ',' IDENTIFIER 'at' signed-number 'shuffled'?
+    mutating func parseSplitStatement() throws -> Statement.Kind {
+        try expect(.split)
+        let source = try parseIdentifier("a dataset name")
+        try expect(.into, "'into' and two dataset names")
+        let first = try parseIdentifier("a dataset name")
+        try expect(.comma, "',' between the two names")
+        let second = try parseIdentifier("a dataset name")
+        try expect(ContextualWord.at, "'at' and the fraction of the first part")
+        let fraction = try parseSignedNumber()
+        return .split(source: source, first: first, second: second, fraction: fraction, shuffled: match(.shuffled))
+    }
+
+    /// sample-statement ::= 'sample' IDENTIFIER 'over' IDENTIFIER 'from' STRING sample-option*
+    /// sample-option ::= 'length' INTEGER | 'until' symbol | 'temperature' signed-number
+    mutating func parseSampleStatement() throws -> Statement.Kind {
+        try expect(.sample)
+        let model = try parseIdentifier("a model name")
+        try expect(.over, "'over' and a vocabulary")
+        let vocabulary = try parseIdentifier("a vocabulary name")
+        try expect(.from, "'from' and a text to start from")
+        let prime = try parseStringLiteral("a text in double quotes")
+        var options = SampleOptions()
+        while true {
+            if match(.length) { options.length = try parseInteger("a number of symbols") }
+            else if match(.until) { options.until = try parseSymbol() }
+            else if match(.temperature) { options.temperature = try parseSignedNumber() }
+            else { break }
+        }
+        return .sample(model: model, vocabulary: vocabulary, prime: prime, options: options)
     }
 
     /// Items separated by commas up to ']' (which it consumes); newlines are allowed.
@@ -239,23 +391,45 @@ public struct Parser {
         }
     }
 
-    /// sequence-declaration ::= 'sequence' IDENTIFIER '=' ( text-sequence | literal-sequence )
-    /// text-sequence ::= STRING 'over' IDENTIFIER 'predicting' 'next'
+    /// sequence-declaration ::= 'sequence' IDENTIFIER '=' ( text-sequence | literal-sequence | series-sequence )
+    /// text-sequence ::= ( STRING | 'file' STRING ) 'over' IDENTIFIER text-target
+    /// text-target ::= 'predicting' 'next' | 'tagged' STRING 'over' IDENTIFIER | 'labelled' symbol 'over' IDENTIFIER
     /// literal-sequence ::= 'inputs' literal NEWLINE* 'targets' literal (NEWLINE* 'over' IDENTIFIER)?
+    /// series-sequence ::= 'series' IDENTIFIER 'predicting' 'next'
     mutating func parseSequenceDeclaration() throws -> Statement.Kind {
         try expect(.sequence)
         let name = try parseIdentifier("a sequence name")
         try expect(.equals, "'=' after the sequence name")
-        if check(.string) {
-            let token = advance()
-            let text = StringLiteral(value: token.value, range: token.range)
+        if check(.string) || check(.file) {
+            let text: TextSource = match(.file)
+                ? .file(try parseStringLiteral("a file name in double quotes"))
+                : .literal(try parseStringLiteral("a text"))
             try expect(.over, "'over' and a vocabulary after the text")
             let vocabulary = try parseIdentifier("a vocabulary name")
+            let target: TextTarget
+            if match(.predicting) {
+                try expect(.next, "'next' after 'predicting'")
+                target = .next
+            } else if match(.tagged) {
+                let tags = try parseStringLiteral("the tags in double quotes")
+                try expect(.over, "'over' and the tag vocabulary")
+                target = .tagged(tags, try parseIdentifier("a vocabulary name"))
+            } else if match(.labelled) {
+                let label = try parseSymbol()
+                try expect(.over, "'over' and the label vocabulary")
+                target = .labelled(label, try parseIdentifier("a vocabulary name"))
+            } else {
+                throw error(expected: "'predicting next', 'tagged' or 'labelled'")
+            }
+            return .textSequence(name, text: text, vocabulary: vocabulary, target: target)
+        }
+        if match(.series) {
+            let series = try parseIdentifier("a series name")
             try expect(.predicting, "'predicting next'")
             try expect(.next, "'next' after 'predicting'")
-            return .textSequence(name, text: text, vocabulary: vocabulary)
+            return .seriesSequence(name, series: series)
         }
-        guard match(.inputs) else { throw error(expected: "a string or 'inputs'") }
+        guard match(.inputs) else { throw error(expected: "a string, 'file', 'series' or 'inputs'") }
         let inputs = try parseLiteral()
         _ = matchAfterNewlines(.targets)
         try expect(.targets, "'targets' after the inputs")
@@ -534,10 +708,10 @@ public struct Parser {
         var options: [TrainOption] = []
         while true {
             let hadComma = match(.comma)
-            if check(.truncate) || check(.clip) || check(.report) {
+            if check(.truncate) || check(.clip) || check(.report) || check(.batch) || check(.shuffle) || check(.validate) {
                 options.append(try parseTrainOption())
             } else if hadComma {
-                throw error(expected: "'truncate', 'clip' or 'report'")
+                throw error(expected: "'truncate', 'clip', 'report', 'batch', 'shuffle' or 'validate'")
             } else {
                 break
             }
@@ -546,10 +720,20 @@ public struct Parser {
     }
 
     /// train-option ::= truncation | 'clip' 'value' signed-number | 'clip' 'norm' signed-number
-    ///                | 'report' 'every' INTEGER
+    ///                | 'report' 'every' INTEGER | 'batch' INTEGER | 'shuffle' | 'validate' 'on' IDENTIFIER
     mutating func parseTrainOption() throws -> TrainOption {
         let start = current.range.start
         if check(.truncate) { return .truncate(try parseTruncation()) }
+        if match(.batch) {
+            let n = try parseInteger("a batch size")
+            return .batch(n, SourceRange(start, previous.range.end))
+        }
+        if match(.shuffle) { return .shuffle(SourceRange(start, previous.range.end)) }
+        if match(.validate) {
+            try expect(.on, "'on' and a dataset")
+            let name = try parseIdentifier("a dataset or sequence name")
+            return .validate(name, SourceRange(start, previous.range.end))
+        }
         if match(.clip) {
             if match(.value) {
                 let v = try parseSignedNumber()
@@ -624,7 +808,7 @@ public struct Parser {
     /// term ::= unary (('*' | '/' | '@') unary)*
     mutating func parseTerm() throws -> Expression {
         var left = try parseUnary()
-        while check(.star) || check(.slash) || check(.at) {
+        while check(.star) || check(.slash) || check(TokenKind.at) {
             let kind = advance().kind
             let op: BinaryOperator = kind == .star ? .multiply : kind == .slash ? .divide : .matmul
             let right = try parseUnary()
@@ -662,7 +846,7 @@ public struct Parser {
     }
 
     /// primary ::= INTEGER | NUMBER | STRING | path | 'grad' path
-    ///           | 'loss' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER
+    ///           | 'loss' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER | 'predict' IDENTIFIER 'on' IDENTIFIER
     ///           | call | '(' expression ')' | '[' (literal (',' literal)* ','?)? ']'
     mutating func parsePrimary() throws -> Expression {
         let token = current
@@ -687,6 +871,10 @@ public struct Parser {
             try expect(.with, "'with' and a loss")
             let loss = try parseIdentifier("a loss name")
             return Expression(kind: .loss(model: model, sequence: sequence, loss: loss), range: SourceRange(start, previous.range.end))
+        case .keyword(.predict):
+            advance()
+            let (model, sequence) = try parseModelOnSequence()
+            return Expression(kind: .predict(model: model, sequence: sequence), range: SourceRange(start, previous.range.end))
         case .keyword(.norm) where peek().kind == .leftParen:
             advance()
             return try parseCall(Identifier(name: token.value, range: token.range))
