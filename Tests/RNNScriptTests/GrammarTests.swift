@@ -8,12 +8,14 @@ import Testing
 @Suite struct GrammarTests {
     // MARK: - Words and keywords
 
+    /// The quoted words are the reserved keywords plus the contextual words
+    /// (identifiers with a meaning in one place), and no others.
     @Test func quotedWordsAreExactlyTheKeywords() throws {
         let grammar = try GrammarFiles.grammar()
         let words = grammar.quotedTerminals().filter { word in
             !word.isEmpty && word.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || $0 == "_" }
         }
-        let keywords = Set(Keyword.allCases.map(\.rawValue))
+        let keywords = Set(Keyword.allCases.map(\.rawValue)).union(ContextualWord.allCases.map(\.rawValue))
         #expect(words.subtracting(keywords).isEmpty, "quoted in the grammar but not keywords: \(words.subtracting(keywords).sorted())")
         #expect(keywords.subtracting(words).isEmpty, "keywords missing from the grammar: \(keywords.subtracting(words).sorted())")
     }
@@ -25,6 +27,11 @@ import Testing
         "cell-kind": "parseModelDeclaration",
         "model-entries": "parseModelDeclaration",
         "text-sequence": "parseSequenceDeclaration",
+        "text-target": "parseSequenceDeclaration",
+        "series-sequence": "parseSequenceDeclaration",
+        "series-source": "parseSeriesDeclaration",
+        "lines-target": "parseDatasetDeclaration",
+        "sample-option": "parseSampleStatement",
         "literal-sequence": "parseSequenceDeclaration",
         "optimizer-entries": "parseOptimizerDeclaration",
         "optimizer-entry": "parseOptimizerDeclaration",
@@ -94,8 +101,8 @@ import Testing
 
     // MARK: - Generated programs
 
-    static let seeds: [UInt64] = [1, 2, 3, 4]
-    static let programsPerSeed = 100
+    static let seeds: [UInt64] = [1, 2, 3, 4, 5, 6, 7, 8]
+    static let programsPerSeed = 200
 
     @Test(arguments: seeds)
     func generatedProgramsParse(seed: UInt64) throws {
@@ -134,7 +141,7 @@ import Testing
     }
 
     @Test func generatorNamesAreNotKeywords() {
-        let keywords = Set(Keyword.allCases.map(\.rawValue))
+        let keywords = Set(Keyword.allCases.map(\.rawValue)).union(ContextualWord.allCases.map(\.rawValue))
         #expect(Set(GrammarProgramGenerator.lexemes["IDENTIFIER"]!).isDisjoint(with: keywords))
     }
 }

@@ -259,7 +259,7 @@ public struct Parser {
     }
 
     /// series-declaration ::= 'series' IDENTIFIER '=' series-source 'normalized'?
-    /// series-source ::= literal | 'file' STRING | 'csv' STRING 'column' (STRING | INTEGER)
+    /// series-source ::= '[' (literal (',' literal)* ','?)? ']' | 'file' STRING | 'csv' STRING 'column' (STRING | INTEGER)
     mutating func parseSeriesDeclaration() throws -> Statement.Kind {
         try expect(.series)
         let name = try parseIdentifier("a series name")
