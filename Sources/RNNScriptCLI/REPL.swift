@@ -96,6 +96,7 @@ final class REPL {
         case let .model(c): return "\(c.cellDescription) \(c.inputSize) → \(c.hiddenSize) → \(c.outputSize), \(c.parameterCount) parameters"
         case let .loss(kind): return kind.rawValue
         case let .optimizer(s): return s.kind.rawValue
+        case .value: return "a value (let)"
         }
     }
 

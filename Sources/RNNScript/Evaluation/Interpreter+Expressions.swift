@@ -16,9 +16,18 @@ extension Interpreter {
         case let .path(path):
             let name = path[0].name
             guard let value = state.symbols[name] else { preconditionFailure("checked name \(name) missing") }
+            if case .value = value, path.count == 1 { return state.values[name]! }
             if path.count == 1 { return .declaration(name, value) }
             let member = memberName(path)
             switch value {
+            case .model where traceMembers.contains(member):
+                guard let trace = state.slot(name).lastTrace else { throw Diagnostic(.noForwardPass(model: name), at: range) }
+                if member == "s" { return .matrix(trace.states) }
+                // Row t is step t; there is no output at t = 0.
+                let source = member == "o" ? trace.logits : trace.outputs
+                var m = Matrix(rows: source.rows + 1, cols: source.cols)
+                for t in 0..<source.rows { for j in 0..<source.cols { m[t + 1, j] = source[t, j] } }
+                return .matrix(m)
             case .model:
                 let model = state.slot(name).model
                 if let slot = model.configuration.stateSlots.first(where: { $0.name == member }) {
@@ -127,8 +136,8 @@ extension Interpreter {
         }
     }
 
-    /// 0-based indexing: `m[i, j]` an element, `m[i]` a row (an element of a
-    /// row vector), `m[:, j]` a column, `m[i, :]` a row.
+    /// 0-based indexing: `m[i, j]` an element, `m[i]` and `m[i, :]` row i (1×c),
+    /// `m[:, j]` column j.
     private func index(_ base: Value, _ indices: [Expression?], _ range: SourceRange) throws -> Value {
         guard case let .matrix(m) = base else {
             throw Diagnostic(.invalidOperation("cannot index \(base.kindDescription)"), at: range)
@@ -146,10 +155,6 @@ extension Interpreter {
             return Int(x)
         }
         if indices.count == 1 {
-            if m.rows == 1 {
-                guard let j = try position(indices[0], m.cols, "column") else { return .matrix(m) }
-                return .number(m[0, j])
-            }
             guard let i = try position(indices[0], m.rows, "row") else { return .matrix(m) }
             return .matrix(Matrix(row: m.row(i)))
         }

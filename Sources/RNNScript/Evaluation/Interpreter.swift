@@ -99,6 +99,11 @@ public struct Interpreter {
             }
             return .backward(BackwardReport(model: model, sequence: sequence, loss: value, truncation: truncation,
                                             names: slot.model.parameterNames, gradients: gradients))
+        case let .binding(name, expression):
+            let value = try evaluate(expression)
+            state.symbols.declare(name, .value)
+            state.values[name] = value
+            return .value(label: name, value)
         case let .show(expression), let .expression(expression):
             let value = try evaluate(expression)
             if case let .declaration(name, .model) = value {

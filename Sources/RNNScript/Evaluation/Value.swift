@@ -37,6 +37,8 @@ public struct SessionState: Sendable {
     public var models: [String: ModelSlot] = [:]
     /// Optimizer state per (optimizer, model): a second `train` continues where the first stopped.
     public var optimizerStates: [String: OptimizerState] = [:]
+    /// The values of `let` bindings.
+    public var values: [String: Value] = [:]
     public var expectationsPassed = 0
     public var expectationsFailed = 0
 

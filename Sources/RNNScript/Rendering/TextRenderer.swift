@@ -161,14 +161,23 @@ public struct TextRenderer {
         }
     }
 
-    /// Rows of a matrix with aligned columns.
+    /// At most this many rows and columns of a matrix are printed as text.
+    static let matrixLimit = 10
+
+    /// Rows of a matrix with aligned columns; a large one shows its top-left
+    /// corner and says so (JSON output always has every entry).
     func matrixLines(_ m: Matrix) -> [String] {
         if m.count == 0 { return ["(empty)"] }
         let cells = NumberFormatting.matrixCells(m)
         let width = cells.map(\.count).max() ?? 0
-        return (0..<m.rows).map { r in
-            (0..<m.cols).map { c in padLeft(cells[r * m.cols + c], width) }.joined(separator: "  ")
+        let rows = min(m.rows, Self.matrixLimit), cols = min(m.cols, Self.matrixLimit)
+        var lines = (0..<rows).map { r in
+            (0..<cols).map { c in padLeft(cells[r * m.cols + c], width) }.joined(separator: "  ") + (cols < m.cols ? "  …" : "")
         }
+        if rows < m.rows || cols < m.cols {
+            lines.append("… (rows 0–\(rows - 1) of \(m.rows), columns 0–\(cols - 1) of \(m.cols); --json prints all)")
+        }
+        return lines
     }
 
     func vectorText(_ values: [Double]) -> String {
@@ -205,6 +214,8 @@ public struct TextRenderer {
             return body(.optimizer(name: name, settings))
         case let .declaration(name, .model):
             return ["model \(name)"]
+        case let .declaration(name, .value):
+            return [name]
         }
     }
 

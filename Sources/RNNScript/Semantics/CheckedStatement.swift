@@ -28,6 +28,7 @@ public enum CheckedStatement: Equatable, Sendable {
     case expect(Expression, ComparisonOperator, Expression, tolerance: Double?)
     case save(model: String, path: String)
     case load(model: String, path: String)
+    case binding(name: String, Expression)
     case expression(Expression)
 
     /// The cell kind reported in JSON (`forward`, `show`, …).
@@ -54,6 +55,7 @@ public enum CheckedStatement: Equatable, Sendable {
         case .expect: return "expect"
         case .save: return "save"
         case .load: return "load"
+        case .binding: return "let"
         case .expression: return "expression"
         }
     }

@@ -221,6 +221,8 @@ extension Checker {
                     throw Diagnostic(.valueOutOfRange(entry.key.name, value: n.text, allowed: "1 to \(limit)"), at: n.range)
                 }
                 sizes[entry.key.name] = Int(n.value)
+            case let .vocabularySize(id):
+                sizes[entry.key.name] = try lookupVocabulary(id).count
             case let .name(id):
                 if entry.key.name == "state" {
                     guard let a = Activation(rawValue: id.name) else {

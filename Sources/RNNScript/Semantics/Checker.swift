@@ -137,6 +137,10 @@ public struct Checker {
         case let .expression(expression):
             try checkExpression(expression)
             return .expression(expression)
+        case let .binding(name, expression):
+            try checkExpression(expression)
+            symbols.declare(name.name, .value)
+            return .binding(name: name.name, expression)
         case let .gradcheck(model, sequence, loss):
             _ = try lookupSequence(sequence)
             _ = try checkFit(model, sequence)

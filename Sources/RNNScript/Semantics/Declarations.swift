@@ -111,6 +111,8 @@ public enum SymbolValue: Equatable, Sendable {
     case model(ModelConfiguration)
     case loss(LossKind)
     case optimizer(OptimizerSettings)
+    /// A `let` binding; its value lives in the session state.
+    case value
 
     /// "a vocabulary", "a model", …
     public var kindDescription: String {
@@ -122,6 +124,7 @@ public enum SymbolValue: Equatable, Sendable {
         case .model: return "a model"
         case .loss: return "a loss"
         case .optimizer: return "an optimizer"
+        case .value: return "a value"
         }
     }
 
@@ -134,6 +137,7 @@ public enum SymbolValue: Equatable, Sendable {
         case .model: return "model"
         case .loss: return "loss"
         case .optimizer: return "optimizer"
+        case .value: return "let"
         }
     }
 }

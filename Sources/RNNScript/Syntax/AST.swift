@@ -76,6 +76,8 @@ public enum ComparisonOperator: String, Equatable, Sendable, CaseIterable {
 public struct ModelEntry: Equatable, Sendable {
     public enum Value: Equatable, Sendable {
         case integer(NumberLiteral)
+        /// `input words`: the size of a vocabulary.
+        case vocabularySize(Identifier)
         case name(Identifier)
         case flag(Bool)
         case placement(String)
@@ -207,6 +209,8 @@ public struct Statement: Equatable, Sendable {
         case expect(Expression, ComparisonOperator, Expression, tolerance: NumberLiteral?)
         case save(model: Identifier, path: StringLiteral)
         case load(model: Identifier, path: StringLiteral)
+        /// `let NAME = EXPR`: a value computed once and named.
+        case binding(Identifier, Expression)
         /// A bare expression: its value is shown.
         case expression(Expression)
     }

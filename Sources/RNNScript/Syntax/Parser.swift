@@ -135,7 +135,7 @@ public struct Parser {
 
     private static let statementKeywords: Set<Keyword> = [
         .seed, .vocab, .sequence, .model, .set, .optimizer, .forward, .backward, .show,
-        .gradcheck, .jacobian, .train, .expect, .save, .load, .precision, .series, .dataset, .split, .sample,
+        .gradcheck, .jacobian, .train, .expect, .save, .load, .precision, .series, .dataset, .split, .sample, .let,
     ]
 
     // MARK: - script, statement
@@ -170,7 +170,7 @@ public struct Parser {
     ///             | set-statement | loss-declaration | optimizer-declaration | forward-statement
     ///             | backward-statement | show-statement | gradcheck-statement | jacobian-statement
     ///             | train-statement | sample-statement | expect-statement | save-statement
-    ///             | load-statement | expression
+    ///             | load-statement | let-statement | expression
     mutating func parseStatement() throws -> Statement {
         let start = current.range.start
         let kind: Statement.Kind
@@ -181,6 +181,7 @@ public struct Parser {
         case .keyword(.dataset): kind = try parseDatasetDeclaration()
         case .keyword(.split): kind = try parseSplitStatement()
         case .keyword(.sample): kind = try parseSampleStatement()
+        case .keyword(.let): kind = try parseLetStatement()
         case .keyword(.vocab): kind = try parseVocabDeclaration()
         case .keyword(.sequence): kind = try parseSequenceDeclaration()
         case .keyword(.model): kind = try parseModelDeclaration()
@@ -527,7 +528,8 @@ public struct Parser {
         }
     }
 
-    /// model-entry ::= ('input' | 'hidden' | 'output' | 'layers') INTEGER
+    /// model-entry ::= ('input' | 'output') (INTEGER | IDENTIFIER)
+    ///               | ('hidden' | 'layers') INTEGER
     ///               | ('state' | 'readout') IDENTIFIER
     ///               | 'outputs' ('every' | 'last')
     ///               | 'bias' ('on' | 'off')
@@ -538,7 +540,14 @@ public struct Parser {
         let key = Identifier(name: keyToken.value, range: keyToken.range)
         let value: ModelEntry.Value
         switch keyToken.kind {
-        case .keyword(.input), .keyword(.hidden), .keyword(.output), .keyword(.layers):
+        case .keyword(.input), .keyword(.output):
+            advance()
+            if check(.identifier) {
+                value = .vocabularySize(try parseIdentifier("a size or a vocabulary"))
+            } else {
+                value = .integer(try parseInteger("a whole number or a vocabulary after '\(keyToken.value)'"))
+            }
+        case .keyword(.hidden), .keyword(.layers):
             advance()
             value = .integer(try parseInteger("a whole number after '\(keyToken.value)'"))
         case .keyword(.state), .keyword(.readout):
@@ -597,13 +606,18 @@ public struct Parser {
         return .set(path: path, value: try parseLiteral())
     }
 
-    /// path ::= IDENTIFIER ('.' IDENTIFIER)*
+    /// path ::= IDENTIFIER ('.' (IDENTIFIER | 'inputs' | 'targets'))*
     mutating func parsePath() throws -> [Identifier] {
         var path = [try parseIdentifier("a name")]
         while check(.dot) {
             advance()
-            // Parameter names may look like keywords (none do today), so accept identifiers only.
-            path.append(try parseIdentifier("a parameter name after '.'"))
+            // A sequence's members are named like the keywords of literal-sequence.
+            if check(.inputs) || check(.targets) {
+                let token = advance()
+                path.append(Identifier(name: token.value, range: token.range))
+            } else {
+                path.append(try parseIdentifier("a parameter name after '.'"))
+            }
         }
         return path
     }
@@ -673,6 +687,14 @@ public struct Parser {
     mutating func parseShowStatement() throws -> Statement.Kind {
         try expect(.show)
         return .show(try parseExpression())
+    }
+
+    /// let-statement ::= 'let' IDENTIFIER '=' expression
+    mutating func parseLetStatement() throws -> Statement.Kind {
+        try expect(.let)
+        let name = try parseIdentifier("a name")
+        try expect(.equals, "'=' after the name")
+        return .binding(name, try parseExpression())
     }
 
     /// gradcheck-statement ::= 'gradcheck' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER

@@ -9,7 +9,7 @@ public enum Keyword: String, CaseIterable, Sendable {
     case forward, backward, with, show, grad, gradcheck, jacobian, from, to
     case train, `for`, epochs, truncate, window, clip, value, norm, report
     case expect, within, save, load
-    case precision, series, dataset, split, sample, predict
+    case precision, series, dataset, split, sample, predict, `let`
 }
 
 /// Words with a meaning in one place of the grammar only. They are lexed as
