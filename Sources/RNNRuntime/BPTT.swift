@@ -37,6 +37,10 @@ public struct ForwardTrace: Sendable {
     public var targetSteps: [Int]
     /// L_t for each of `targetSteps`.
     public var stepLosses: [Double]
+    /// Gated cells: each gate's activations, (T+1)×d with row t for step t (row
+    /// 0 is zeros), keyed `i`, `f`, `g`, `o` (LSTM) or `r`, `z`, `n` (GRU),
+    /// prefixed `layerL.` in a stacked model.
+    public var gates: [String: Matrix] = [:]
     let handle: PassHandle
 
     public var stepCount: Int { logits.rows }
@@ -77,9 +81,20 @@ extension Workspace {
         }
         var targetSteps: [Int] = []
         for t in 0..<T where hasTarget[t * B] { targetSteps.append(t) }
+        var gates: [String: Matrix] = [:]
+        if cell != .rnn {
+            let width = G * d
+            for l in 0..<L {
+                for (g, name) in cell.gates.enumerated() {
+                    var m = Matrix(rows: T + 1, cols: d)
+                    for t in 0..<T { for j in 0..<d { m[t + 1, j] = pre[l][t * B * width + g * d + j].double } }
+                    gates[(L > 1 ? "layer\(l + 1)." : "") + name] = m
+                }
+            }
+        }
         return ForwardTrace(
             start: spanStart, states: states, inputs: rows(x, n), logits: rows(logits, k), outputs: rows(outputs, k),
-            outputGradients: rows(dO, k), targetSteps: targetSteps, stepLosses: stepLosses, handle: PassHandle(self))
+            outputGradients: rows(dO, k), targetSteps: targetSteps, stepLosses: stepLosses, gates: gates, handle: PassHandle(self))
     }
 
     func entering(_ states: [Matrix]) -> [F] {

@@ -2,6 +2,7 @@
 @preconcurrency import Glibc
 #endif
 import ArgumentParser
+@preconcurrency import CReadline
 import RNNRuntime
 import RNNScript
 
@@ -49,6 +50,9 @@ struct Driver {
         let runner = ScriptRunner(
             host: host, format: json ? .json : .text, useColor: Terminal.colorAllowed(STDERR_FILENO),
             output: Terminal.write, errors: Terminal.writeError)
+        // In a session Ctrl-C stops training (and clears the line at the prompt);
+        // a plain script run keeps the default: Ctrl-C ends it.
+        if interactive { installInterruptHandler() }
         var status = RunStatus.ok
         if let file {
             let text: String
@@ -62,13 +66,12 @@ struct Driver {
                 return .ioError
             }
             host.baseDirectory = Self.directory(of: file)
-            installInterruptHandler()
             status = runner.run(SourceFile(name: file, text: text))
             host.baseDirectory = ""
             if !interactive { return status }
         }
-        installInterruptHandler()
-        let repl = REPL(runner: runner, host: host)
+        let repl = REPL(runner: runner, host: host, reader: makeLineReader(),
+                        write: Terminal.write, writeError: Terminal.writeError)
         let replStatus = repl.run()
         return file == nil ? replStatus : (status == .ok ? replStatus : status)
     }
@@ -81,6 +84,13 @@ struct Driver {
     }
 
     func installInterruptHandler() {
-        signal(SIGINT) { _ in Interrupt.requested = 1 }
+        signal(SIGINT) { _ in
+            if ReadlineLineReader.atPrompt != 0 {
+                // At the prompt: drop the line and show a fresh prompt.
+                rnn_rl_clear_line()
+            } else {
+                Interrupt.requested = 1
+            }
+        }
     }
 }

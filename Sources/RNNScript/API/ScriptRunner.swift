@@ -36,6 +36,9 @@ public final class ScriptRunner {
     private let renderer: DiagnosticRenderer
     /// Cells run so far (numbers continue across REPL entries).
     public private(set) var cellCount = 0
+    /// The source of every entry and file that ran without an error, in order:
+    /// `:save` writes it out as a script that rebuilds the session.
+    public private(set) var transcript: [String] = []
 
     public init(host: ScriptHost, format: OutputFormat = .text, useColor: Bool = false,
                 output: @escaping (String) -> Void, errors: @escaping (String) -> Void) {
@@ -53,6 +56,7 @@ public final class ScriptRunner {
     public func reset() {
         interpreter.state = SessionState()
         cellCount = 0
+        transcript = []
     }
 
     /// Runs a whole script: any syntax or checking error stops it before the
@@ -73,6 +77,7 @@ public final class ScriptRunner {
         for cell in cells {
             if let failure = execute(cell, source) { return failure }
         }
+        transcript.append(source.text)
         let passed = interpreter.state.expectationsPassed - before.0
         let failed = interpreter.state.expectationsFailed - before.1
         if passed + failed > 0 && format == .text {
@@ -107,11 +112,59 @@ public final class ScriptRunner {
             }
             if let failure = execute(cells[0], source) { return .completed(failure) }
             if case .expectation(let r)? = lastResult, !r.passed { failed = true }
+            transcript.append(source.slice(statement.range))
         }
         return .completed(failed ? .expectationFailed : .ok)
     }
 
     private var lastResult: CellResult?
+
+    /// `:type EXPR`: the kind and shape of an expression's value, or nil after
+    /// reporting why it has none.
+    public func typeDescription(of source: SourceFile) -> String? {
+        let (statements, syntaxErrors) = Parser.parse(source)
+        if !syntaxErrors.isEmpty { report(syntaxErrors, source); return nil }
+        guard statements.count == 1, case let .expression(expression) = statements[0].kind else {
+            errors("\(source.name): error: :type takes one expression\n")
+            return nil
+        }
+        var checker = Checker(symbols: interpreter.state.symbols, readFile: host.readFile)
+        do {
+            _ = try checker.check(statements[0])
+            return Self.describe(try interpreter.evaluate(expression))
+        } catch let diagnostic as Diagnostic {
+            report([diagnostic], source)
+            return nil
+        } catch {
+            return nil
+        }
+    }
+
+    /// "matrix 3×3", "number", "model: LSTM 4 → 3 → 4, 112 parameters", …
+    public static func describe(_ value: Value) -> String {
+        switch value {
+        case .number: return "number"
+        case let .matrix(m): return "matrix \(m.rows)×\(m.cols)"
+        case .string: return "string"
+        case let .declaration(_, symbol): return describe(symbol)
+        }
+    }
+
+    public static func describe(_ symbol: SymbolValue) -> String {
+        switch symbol {
+        case let .vocabulary(v): return "vocab: \(v.count) symbols"
+        case let .sequence(s):
+            return "sequence: \(s.example.inputCount) inputs of width \(s.inputWidth), \(s.example.targetCount) targets of width \(s.targetWidth)"
+        case let .series(s): return "series: \(s.values.rows) values"
+        case let .dataset(d): return "dataset: \(d.sequences.count) sequences"
+        case let .model(c):
+            let sizes = ([c.inputSize] + Array(repeating: c.hiddenSize, count: c.layers) + [c.outputSize]).map(String.init).joined(separator: " → ")
+            return "model: \(c.cellDescription) \(sizes), \(c.parameterCount) parameters"
+        case let .loss(kind): return "loss: \(kind.rawValue)"
+        case let .optimizer(settings): return "optimizer: \(settings.kind.rawValue)"
+        case .value: return "value"
+        }
+    }
 
     /// Runs and prints one cell; returns an exit status if it failed.
     private func execute(_ cell: CheckedCell, _ source: SourceFile) -> RunStatus? {
@@ -152,7 +205,7 @@ public final class ScriptRunner {
     public static let errorLimit = 20
 
     /// Prints diagnostics in source order, at most `errorLimit` of them.
-    private func report(_ diagnostics: [Diagnostic], _ source: SourceFile) {
+    func report(_ diagnostics: [Diagnostic], _ source: SourceFile) {
         let sorted = diagnostics.enumerated().sorted { ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset) }.map(\.element)
         for diagnostic in sorted.prefix(Self.errorLimit) { errors(renderer.render(diagnostic, in: source)) }
         if sorted.count > Self.errorLimit {

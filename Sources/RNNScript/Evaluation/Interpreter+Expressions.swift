@@ -20,9 +20,14 @@ extension Interpreter {
             if path.count == 1 { return .declaration(name, value) }
             let member = memberName(path)
             switch value {
-            case .model where traceMembers.contains(member):
+            case let .model(configuration) where configuration.traceMemberNames.contains(member):
                 guard let trace = state.slot(name).lastTrace else { throw Diagnostic(.noForwardPass(model: name), at: range) }
                 if member == "s" { return .matrix(trace.states) }
+                if let last = member.split(separator: ".").last, last.hasPrefix("gate_") {
+                    // `layer2.gate_f` → the trace's `layer2.f`.
+                    let prefix = member.dropLast(last.count)
+                    return .matrix(trace.gates[String(prefix) + String(last.dropFirst(5))]!)
+                }
                 // Row t is step t; there is no output at t = 0.
                 let source = member == "o" ? trace.logits : trace.outputs
                 var m = Matrix(rows: source.rows + 1, cols: source.cols)

@@ -8,9 +8,7 @@ public let expressionFunctions: [String: Int] = [
 /// Members a sequence exposes as matrices: `deep.inputs`, `deep.targets`.
 let sequenceMembers = ["inputs", "targets"]
 
-/// Members a model exposes from its last forward pass, one row per step t
-/// (row 0 is t = 0): `s` the states, `o` the logits, `y` the outputs ŷ.
-let traceMembers = ["s", "o", "y"]
+
 
 extension Checker {
     /// Resolves every name in an expression (with "did you mean" suggestions).
@@ -64,7 +62,7 @@ extension Checker {
         let range = path[1].range.union(path[path.count - 1].range)
         switch value {
         case let .model(configuration):
-            let names = parametersOnly ? configuration.parameterShapes.map(\.name) : configuration.memberNames + traceMembers
+            let names = parametersOnly ? configuration.parameterShapes.map(\.name) : configuration.memberNames + configuration.traceMemberNames
             guard names.contains(member) else {
                 throw Diagnostic(.unknownParameter(model: path[0].name, member, suggestion: closestMatch(to: member, in: names)),
                                  at: range)

@@ -30,6 +30,18 @@ extension ModelConfiguration {
     /// Every name `NAME.member` may use: parameters, then state slots.
     public var memberNames: [String] { parameterShapes.map(\.name) + stateSlots.map(\.name) }
 
+    /// The last pass's values, one row per step: `s`, `o`, `y`, and each gate
+    /// of a gated cell (`gate_f`, `layer2.gate_f`).
+    public var traceMemberNames: [String] {
+        var names = ["s", "o", "y"]
+        if cell != .rnn {
+            for layer in 0..<layers {
+                for gate in cell.gates { names.append((layers > 1 ? "layer\(layer + 1)." : "") + "gate_" + gate) }
+            }
+        }
+        return names
+    }
+
     /// "vanilla RNN", "LSTM", "GRU", with the layer count when stacked.
     public var cellDescription: String {
         let base: String

@@ -1,0 +1,90 @@
+/// The REPL's `:help` texts: an overview and one topic per statement, cell,
+/// loss, optimizer and function. Plain data, so every topic can be tested.
+public enum Help {
+    public static let overview = """
+        rnnscript: declare sequences, RNNs, losses and optimizers; run BPTT; train; inspect.
+        Type a statement, or an expression to see its value:
+          vocab chars = ['d', 'e', 'p', <stop>]
+          sequence deep = "deep" over chars predicting next
+          model net = rnn { input 4; hidden 3; output 4 }
+          forward net on deep            show net.W            norm(grad net.W)
+        A { … } block or an open [ continues on the next line (the prompt shows ...>).
+        Meta-commands:
+          :help [TOPIC]   this text, or a statement, cell, loss, optimizer or function
+          :names          every declared name with its kind and shape
+          :type EXPR      the kind and shape of an expression
+          :load FILE      run a script into this session
+          :save FILE      write this session's successful statements as a script
+          :reset          forget everything
+          :quit           leave (Ctrl-D too)
+        Topics: \(topics.keys.sorted().joined(separator: " "))
+
+        """
+
+    /// The text of one topic, if there is one.
+    public static func topic(_ name: String) -> String? { topics[name].map { $0 + "\n" } }
+
+    public static let topics: [String: String] = [
+        "seed": "seed N — reseed the generator (xoshiro256**); the same script and seed give the same output.",
+        "precision": "precision float32|float64 — models declared afterwards compute in that precision (gradcheck stays Float64).",
+        "vocab": """
+            vocab NAME = ['a', "word", <stop>] — symbols: characters, words or <tokens>.
+            vocab NAME = chars|words of "FILE" (with <stop>) — the distinct symbols of a file.
+            vocab NAME = words|tags of tagged "FILE", words|labels of labelled "FILE".
+            """,
+        "sequence": """
+            sequence NAME = "TEXT" over VOCAB predicting next — one-hot inputs, the next symbol as target.
+            sequence NAME = inputs [[…], …] targets [[…], …] (over VOCAB) — rows of reals or symbols.
+            sequence NAME = "TEXT" over V tagged "TAGS" over T | labelled "L" over T
+            sequence NAME = file "FILE" over V predicting next;  sequence NAME = series S predicting next
+            """,
+        "series": "series NAME = [..] | file \"FILE\" | csv \"FILE\" column \"NAME\"|N (normalized) — one value per step.",
+        "dataset": """
+            dataset NAME = [s1, s2] | windows of SERIES size K | lines of "FILE" over V predicting next
+                         | lines of "FILE" over V tagged over T | lines of "FILE" over V labelled over L
+            """,
+        "split": "split D into A, B at 0.8 (shuffled) — the first part and the rest.",
+        "model": """
+            model NAME = rnn|lstm|gru { input N; hidden N; output N; state tanh|sigmoid|relu|linear;
+              readout softmax|sigmoid|linear; layers N; outputs every|last; bias on|off;
+              init uniform(a, b)|normal(m, s)|xavier|zeros }   (input/output may name a vocabulary)
+            """,
+        "set": "set NAME.P = [[…]] — a parameter (shape-checked), or the initial state s0 / h0 / c0.",
+        "loss": "loss NAME = cross_entropy|squared_error|binary_cross_entropy;  loss M on S with L is the loss as a value.",
+        "optimizer": "optimizer NAME = sgd|adagrad|rmsprop|adam { lr X; … } — PyTorch's rules and defaults.",
+        "forward": "forward M on S — the forward table: ŷ per step next to the target, L_t, and L = Σ_t L_t.",
+        "backward": "backward M on S with L (truncate K (window)) — L and ∂L/∂P for every parameter by BPTT.",
+        "show": "show EXPR — a parameter, grad net.W, net.s[3], an expression; show NET prints the model's summary.",
+        "gradcheck": "gradcheck M on S with L — BPTT against central finite differences, max relative error per parameter.",
+        "jacobian": "jacobian M on S from T to K — ∂s_T/∂s_K with its spectral and Frobenius norms.",
+        "train": """
+            train M on S with L, OPT for N epochs (truncate K (window)) (clip value V | clip norm N)
+              (report every N) (batch B) (shuffle) (validate on D) — Ctrl-C stops it after the current update.
+            """,
+        "sample": "sample M over V from \"TEXT\" (length N) (until <stop>) (temperature T) — greedy, or drawn from softmax(o/T).",
+        "expect": "expect EXPR <|<=|>|>=|== EXPR (within TOL) — a coursework assertion; a failure makes the run exit 1.",
+        "let": "let NAME = EXPR — name a value.",
+        "save": "save M to \"FILE\" — the weights as JSON (format in the README).",
+        "load": "load M from \"FILE\" — weights saved by save; checked fully before anything changes.",
+        "predict": "predict M on S — the most probable target symbol at every step with a target, as text.",
+        "rnn": "rnn: a_t = x_t U + s_{t-1} W + b;  s_t = σ(a_t);  ŷ_t = O(s_t V + c).",
+        "lstm": """
+            lstm: i = σ(x U_i + h W_i + b_i)  f = σ(x U_f + h W_f + b_f)  g = tanh(x U_g + h W_g + b_g)
+                  o = σ(x U_o + h W_o + b_o)  c_t = f ⊙ c_{t-1} + i ⊙ g  h_t = o ⊙ tanh(c_t);  state [h, c]
+            """,
+        "gru": """
+            gru: r = σ(x U_r + h W_r + b_r)  z = σ(x U_z + h W_z + b_z)
+                 n = tanh(x U_n + b_n + r ⊙ (h W_n + bh_n))  h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
+            """,
+        "cross_entropy": "cross_entropy: L_t = -Σ_j y_t[j] log ŷ_t[j] (= -log ŷ_t[c] for class c); with softmax, ∂L/∂o = ŷ - y.",
+        "squared_error": "squared_error: L_t = ½ ‖y_t - ŷ_t‖².",
+        "binary_cross_entropy": "binary_cross_entropy: L_t = -Σ_j (y log ŷ + (1-y) log(1-ŷ)); with sigmoid, ∂L/∂o = ŷ - y.",
+        "sgd": "sgd (lr 0.001, momentum 0, dampening 0, nesterov off, weight_decay 0): b = μ b + (1-τ) g; θ -= lr · (nesterov ? g + μ b : b).",
+        "adagrad": "adagrad (lr 0.01, lr_decay 0, eps 1e-10): s += g²; θ -= lr/(1 + (t-1)·lr_decay) · g / (√s + eps).",
+        "rmsprop": "rmsprop (lr 0.01, alpha 0.99, eps 1e-8, momentum 0, centered off): v = α v + (1-α) g²; θ -= lr · g / (√v + eps).",
+        "adam": "adam (lr 0.001, beta1 0.9, beta2 0.999, eps 1e-8): m, v moments; θ -= lr/(1-β1^t) · m / (√v/√(1-β2^t) + eps).",
+        "functions": "norm (Frobenius), spectral (‖·‖₂), max, min, mean, sum, shape, abs, transpose; + - * / elementwise, @ matrix product; m[i, j], m[i], m[:, j] from 0.",
+        "clip": "clip value V clamps each gradient element to [-V, V]; clip norm N scales all by N/(‖g‖ + 1e-6) when that is below 1.",
+        "truncate": "truncate K: chunks of K steps, the entering state a constant, an update per chunk; truncate K window: each L_t through its last K steps.",
+    ]
+}
