@@ -77,7 +77,8 @@ enum ReadlineCompletion {
     nonisolated(unsafe) static var next = 0
 
     static func install() {
-        rnn_rl_set_word_breaks(" \t\n\"'[](){},;=@+-*/<>")
+        // readline keeps the pointer: give it a copy that lives as long as the process.
+        rnn_rl_set_word_breaks(strdup(" \t\n\"'[](){},;=@+-*/<>"))
         rnn_rl_set_completion(attempted)
     }
 

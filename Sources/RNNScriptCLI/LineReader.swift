@@ -48,7 +48,7 @@ final class ReadlineLineReader: LineReader {
     nonisolated(unsafe) static var atPrompt: sig_atomic_t = 0
 
     init() {
-        rnn_rl_set_name("rnnscript")
+        rnn_rl_set_name(strdup("rnnscript"))  // kept by readline: a copy that outlives this call
         _ = rl_variable_bind("enable-bracketed-paste", "off")
         // Our SIGINT handler, not readline's: it clears the line at the prompt.
         rnn_rl_set_catch_signals(0)

@@ -84,6 +84,12 @@ struct Driver {
     }
 
     func installInterruptHandler() {
+        // A parent may have started us with SIGINT blocked (threads of test
+        // runners block signals, and children inherit the mask).
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &mask, nil)
         signal(SIGINT) { _ in
             if ReadlineLineReader.atPrompt != 0 {
                 // At the prompt: drop the line and show a fresh prompt.

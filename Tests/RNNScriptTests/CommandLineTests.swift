@@ -20,8 +20,13 @@ struct ProcessResult {
 
 /// Runs the binary with arguments and optional standard input.
 func runBinary(_ arguments: [String], stdin: String? = nil, directory: URL = packageRoot) throws -> ProcessResult {
+    try runProgram(binaryURL.path, arguments, stdin: stdin, directory: directory)
+}
+
+/// Runs any program.
+func runProgram(_ path: String, _ arguments: [String], stdin: String? = nil, directory: URL = packageRoot) throws -> ProcessResult {
     let process = Process()
-    process.executableURL = binaryURL
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     process.currentDirectoryURL = directory
     let out = Pipe(), err = Pipe(), input = Pipe()
@@ -132,6 +137,15 @@ struct CommandLineTests {
         #expect(result.stderr.contains("<repl>:6:8: error: model m has no parameter 'X'"), "\(result.stderr)")
         #expect(result.stdout.contains("m.W  (2×2)"))
         #expect(result.stdout.contains("m  model"))
+    }
+
+    /// The REPL through a real pseudo-terminal (Tests/e2e/repl_pty.py, python3
+    /// with pexpect, which scripts/setup installs): prompt, TAB completion of
+    /// `net.`, errors, Ctrl-C at the prompt and during train, Ctrl-D, history.
+    @Test("the REPL in a pseudo-terminal") func pseudoTerminal() throws {
+        let result = try runProgram("/usr/bin/env", ["python3", packageRoot.appendingPathComponent("Tests/e2e/repl_pty.py").path, binaryURL.path])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("11 passed, 0 failed"), "\(result.stdout)")
     }
 
     @Test("save then load restores the weights") func saveLoad() throws {
