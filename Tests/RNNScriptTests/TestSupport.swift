@@ -8,13 +8,15 @@ let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 final class TestHost: ScriptHost {
     let base: URL
     var written: [String: String] = [:]
+    /// Files to read by path before looking on disk (data files for tests).
+    var files: [String: String] = [:]
     var interruptAfterEpochs: Int?
     private var epochs = 0
 
     init(base: URL = packageRoot.appendingPathComponent("examples")) { self.base = base }
 
     func readFile(_ path: String) throws -> String {
-        if let text = written[path] { return text }
+        if let text = written[path] ?? files[path] { return text }
         let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
         guard let data = FileManager.default.contents(atPath: url.path) else { throw HostError.notFound(path) }
         return String(decoding: data, as: UTF8.self)

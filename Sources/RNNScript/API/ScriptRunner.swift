@@ -71,7 +71,7 @@ public final class ScriptRunner {
         let cells = checker.check(statements)
         if !checker.diagnostics.isEmpty {
             report(checker.diagnostics, source)
-            return .scriptError
+            return Self.status(of: checker.diagnostics)
         }
         let before = (interpreter.state.expectationsPassed, interpreter.state.expectationsFailed)
         for cell in cells {
@@ -108,7 +108,7 @@ public final class ScriptRunner {
             let cells = checker.check([statement])
             if !checker.diagnostics.isEmpty {
                 report(checker.diagnostics, source)
-                return .completed(.scriptError)
+                return .completed(Self.status(of: checker.diagnostics))
             }
             if let failure = execute(cells[0], source) { return .completed(failure) }
             if case .expectation(let r)? = lastResult, !r.passed { failed = true }
@@ -199,6 +199,12 @@ public final class ScriptRunner {
         } catch {
             preconditionFailure("interpreter threw a non-diagnostic error: \(error)")
         }
+    }
+
+    /// The exit status for checking errors: an unreadable data file (read while
+    /// checking) is an I/O error, anything else a script error.
+    static func status(of diagnostics: [Diagnostic]) -> RunStatus {
+        diagnostics.contains { $0.message.phase == .io } ? .ioError : .scriptError
     }
 
     /// At most this many diagnostics are printed for one run.

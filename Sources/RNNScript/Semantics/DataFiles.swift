@@ -7,11 +7,10 @@ enum DataFiles {
         var detail: String
     }
 
-    /// Lines without their terminators ("\n" or "\r\n").
+    /// Lines without their terminators ("\n", "\r\n" or a lone "\r"). In Swift
+    /// "\r\n" is one Character, so it must be named as a separator of its own.
     static func lines(_ text: String) -> [Substring] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? line.dropLast() : line
-        }
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
     }
 
     static func trimmed(_ s: Substring) -> Substring {
@@ -114,7 +113,7 @@ enum DataFiles {
 
     /// A text split into symbols: Unicode scalars, or words separated by white space.
     static func symbols(_ text: Substring, words: Bool) -> [String] {
-        if words { return text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).map(String.init) }
+        if words { return text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).map(String.init) }
         return text.unicodeScalars.map { String($0) }
     }
 

@@ -281,7 +281,7 @@ public struct Parser {
         return .series(name, source, normalized: match(.normalized))
     }
 
-    /// dataset-declaration ::= 'dataset' IDENTIFIER '=' ( '[' IDENTIFIER (',' IDENTIFIER)* ','? ']'
+    /// dataset-declaration ::= 'dataset' IDENTIFIER '=' ( '[' (IDENTIFIER (',' IDENTIFIER)* ','?)? ']'
     ///                       | 'windows' 'of' IDENTIFIER 'size' INTEGER
     ///                       | 'lines' 'of' STRING 'over' IDENTIFIER lines-target )
     /// lines-target ::= 'predicting' 'next' | 'tagged' 'over' IDENTIFIER | 'labelled' 'over' IDENTIFIER
