@@ -5,11 +5,13 @@
 protocol EnginePass: AnyObject {
     func gradients(window: Int?) -> [Matrix]
     func jacobian(from t: Int, to k: Int) -> Matrix
+    func jacobians(from t: Int) -> [Matrix]
 }
 
 extension Workspace: EnginePass {
     func gradients(window: Int?) -> [Matrix] { backward(window: window).unpack(net.configuration) }
     func jacobian(from t: Int, to k: Int) -> Matrix { stateJacobian(from: t, to: k) }
+    func jacobians(from t: Int) -> [Matrix] { stateJacobians(from: t) }
 }
 
 /// A reference to the pass that made a trace (its buffers are the backward pass's input).
@@ -182,6 +184,28 @@ extension RNNModel {
         return (losses, total)
     }
 
+    /// The gradient of one loss term, ∂L_t/∂θ for the term at 0-based step
+    /// `step` (its loss value too): a forward pass over steps 0…step with every
+    /// other term's ∂L/∂o zeroed, then full BPTT.
+    public func lossTermGradients(_ example: SequenceExample, step: Int, loss: LossKind) -> (loss: Double, gradients: [Matrix]) {
+        switch configuration.precision {
+        case .float64: return lossTermGradients(Double.self, example, step, loss)
+        case .float32: return lossTermGradients(Float.self, example, step, loss)
+        }
+    }
+
+    private func lossTermGradients<F: RNNScalar>(_: F.Type, _ example: SequenceExample, _ step: Int, _ loss: LossKind) -> (loss: Double, gradients: [Matrix]) {
+        let w = Workspace<F>(network: PackedNetwork(self), batch: 1, capacity: step + 1)
+        w.forward([example], span: 0..<(step + 1), entering: w.entering([initialState]), loss: loss, scale: 1)
+        let k = configuration.outputSize
+        var value = 0.0, index = 0
+        for t in 0..<(step + 1) where w.hasTarget[t] {
+            if t == step { value = w.stepLosses[index] } else { for j in 0..<k { w.dO[t * k + j] = 0 } }
+            index += 1
+        }
+        return (value, w.backward(window: nil).unpack(configuration))
+    }
+
     /// The spans a sequence of `steps` steps is cut into.
     static func spans(steps: Int, _ truncation: Truncation) -> [Range<Int>] {
         if case let .chunks(k) = truncation, k > 0 {
@@ -197,6 +221,12 @@ extension RNNModel {
     public func stateJacobian(_ trace: ForwardTrace, from t: Int, to k: Int) -> Matrix {
         precondition(0 <= k && k < t && t <= trace.stepCount, "jacobian steps out of range")
         return trace.handle.pass.jacobian(from: t, to: k)
+    }
+
+    /// ∂s_t/∂s_k for every k = 0 … t−1 (element k), in one sweep.
+    public func stateJacobians(_ trace: ForwardTrace, from t: Int) -> [Matrix] {
+        precondition(1 <= t && t <= trace.stepCount, "jacobian step out of range")
+        return trace.handle.pass.jacobians(from: t)
     }
 }
 

@@ -564,7 +564,55 @@ final class Workspace<F: RNNScalar> {
         return grads
     }
 
+    /// Where a forward pass first went non-finite: the first step (1-based)
+    /// whose state, logits or loss is NaN or infinite, for a training error.
+    func firstNonFinite() -> String? {
+        for t in 0..<T {
+            for l in 0..<L {
+                for i in 0..<(B * d) where !H[l][(t + 1) * B * d + i].isFinite {
+                    let b = i / d
+                    return "the state s_\(t + 1)\(L > 1 ? " of layer \(l + 1)" : "") (sequence \(b + 1) of the batch, step \(spanStart + t + 1))"
+                }
+            }
+            for i in 0..<(B * k) where !logits[t * B * k + i].isFinite {
+                return "the logits o_\(t + 1) (sequence \(i / k + 1) of the batch, step \(spanStart + t + 1))"
+            }
+        }
+        return nil
+    }
+
     // MARK: - Jacobians
+
+    /// ∂s_t/∂s_k for every k = 0 … t−1 in one sweep (index k): each row's
+    /// backward walk records its carry at every step it passes.
+    func stateJacobians(from t: Int) -> [Matrix] {
+        precondition(B == 1)
+        let S = net.configuration.stateWidth, layerState = cell.stateWidth(hidden: d)
+        var result = (0..<t).map { _ in Matrix(rows: S, cols: S) }
+        var seeds = (0..<L).map { _ in [F](repeating: 0, count: layerState) }
+        let saved = fromReadout
+        zero(&fromReadout)
+        for i in 0..<S {
+            for l in 0..<L { zero(&seeds[l]) }
+            seeds[i / layerState][i % layerState] = 1
+            resetCarries()
+            for step in stride(from: t - 1, through: 0, by: -1) {
+                walkStep(step, seedTop: false, propagate: true, seeds: step == t - 1 ? seeds : nil)
+                for l in 0..<L {
+                    for j in 0..<d {
+                        result[step][i, l * layerState + j] = carryH[l][j].double
+                        if cell == .lstm { result[step][i, l * layerState + d + j] = carryC[l][j].double }
+                    }
+                }
+            }
+        }
+        fromReadout = saved
+        for l in 0..<L {
+            zero(&dP[l])
+            if cell == .gru { zero(&dQ[l]) }
+        }
+        return result
+    }
 
     /// J[i][m] = ∂s_t[i]/∂s_k[m] for sequence 0 of the span (steps relative to
     /// its start, 0 ≤ k < t ≤ T), s the concatenated state of every layer: one

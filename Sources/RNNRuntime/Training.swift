@@ -7,6 +7,9 @@ public struct TrainingOptions: Equatable, Sendable {
     public var batchSize: Int = 1
     /// Visit the sequences in a new order every epoch (from the script's generator).
     public var shuffle: Bool = false
+    /// Keep a record of every update: gradient norms before and after clipping
+    /// and the clipped elements per parameter.
+    public var logUpdates: Bool = false
 
     public init(epochs: Int, truncation: Truncation = .none, clipping: Clipping = .none,
                 batchSize: Int = 1, shuffle: Bool = false) {
@@ -27,6 +30,17 @@ public enum TrainingStop: Equatable, Sendable {
     case interrupted(epoch: Int, update: Int)
 }
 
+/// One update of a logged training run.
+public struct UpdateRecord: Equatable, Sendable {
+    public var epoch: Int
+    public var update: Int
+    /// The global gradient norm before and after clipping.
+    public var normBefore: Double
+    public var normAfter: Double
+    /// Elements changed by clipping, per parameter.
+    public var clipped: [Int]
+}
+
 public struct TrainingResult: Equatable, Sendable {
     /// The loss of each completed epoch: the mean over sequences of each one's
     /// loss Σ_t L_t as computed during the pass (for `truncate K`, the sum of its
@@ -36,6 +50,8 @@ public struct TrainingResult: Equatable, Sendable {
     public var validationLosses: [Double] = []
     public var updates = 0
     public var stop: TrainingStop?
+    /// Every update, when `logUpdates` is on.
+    public var updateLog: [UpdateRecord] = []
 }
 
 extension RNNModel {
@@ -102,7 +118,8 @@ extension RNNModel {
                     w.net = PackedNetwork(self)
                     w.forward(batch, span: span, entering: state, loss: loss, scale: F(1) / F(Double(B)))
                     if let bad = w.sequenceLosses.firstIndex(where: { !$0.isFinite }) {
-                        result.stop = .nonFinite(epoch: epoch, sequence: members[bad] + 1, update: result.updates + 1, what: "loss")
+                        result.stop = .nonFinite(epoch: epoch, sequence: members[bad] + 1, update: result.updates + 1,
+                                                 what: w.firstNonFinite().map { "loss; it first appeared in \($0)" } ?? "loss")
                         return result
                     }
                     var grads = w.backward(window: window).unpack(configuration)
@@ -111,7 +128,11 @@ extension RNNModel {
                                                  what: "gradient of \(parameterNames[bad])")
                         return result
                     }
-                    options.clipping.apply(to: &grads)
+                    let report = options.clipping.apply(to: &grads)
+                    if options.logUpdates {
+                        result.updateLog.append(UpdateRecord(epoch: epoch, update: result.updates + 1, normBefore: report.normBefore,
+                                                             normAfter: report.normAfter, clipped: report.clippedCounts))
+                    }
                     let previous = parameters, previousOptimizer = optimizer
                     optimizer.step(parameters: &parameters, gradients: grads)
                     if let bad = parameters.firstIndex(where: { !$0.isFinite }) {

@@ -24,6 +24,12 @@ public enum CellResult: Sendable {
     case jacobian(JacobianReport)
     case train(TrainReport)
     case expectation(ExpectationReport)
+    case flow(FlowReport)
+    case decomposition(DecompositionReport)
+    case comparison(ComparisonReport)
+    case gates(GatesReport)
+    case trace(TraceReport)
+    case plot(PlotReport)
     case saved(model: String, path: String)
     case loaded(model: String, path: String)
 }
@@ -80,6 +86,9 @@ public struct TrainReport: Sendable {
     public var reportEvery: Int
     public var options: TrainingOptions
     public var stop: TrainingStop?
+    /// Every update, with `log`.
+    public var updateLog: [UpdateRecord] = []
+    public var parameterNames: [String] = []
     /// Set when training hit a non-finite value: the cell shows the epochs it
     /// completed, then this error, and the run fails.
     public var failure: Diagnostic?
@@ -92,4 +101,96 @@ public struct ExpectationReport: Sendable {
     public var expected: Value
     public var tolerance: Double?
     public var passed: Bool
+}
+
+/// ‖∂s_T/∂s_k‖₂ for every k < T, next to the lecture's bound (γλ)^(T−k).
+public struct FlowReport: Sendable {
+    public struct Row: Sendable {
+        public var k: Int
+        public var norm: Double
+        /// (γλ)^(T−k) for a one-layer vanilla RNN, nil otherwise.
+        public var bound: Double?
+        /// "vanishing" below 1e-6, "exploding" above 1e6, "" otherwise.
+        public var verdict: String
+    }
+    public var model: String
+    public var t: Int
+    /// γ = max σ′ (¼ sigmoid, 1 tanh) and λ = ‖W‖₂, for a one-layer vanilla RNN.
+    public var gamma: Double?
+    public var lambda: Double?
+    /// ρ(W), the spectral radius, for a one-layer vanilla RNN.
+    public var spectralRadius: Double?
+    public var rows: [Row]
+}
+
+public struct DecompositionReport: Sendable {
+    public struct Term: Sendable {
+        /// k (with `at`) or t (the split of ∂L/∂P).
+        public var step: Int
+        public var matrix: Matrix
+        public var norm: Double
+    }
+    public var model: String
+    public var parameter: String
+    /// T for ∂L_T/∂P; nil for the split ∂L/∂P = Σ_t ∂L_t/∂P.
+    public var at: Int?
+    public var terms: [Term]
+    public var sum: Matrix
+    /// The same gradient computed directly by BPTT.
+    public var grad: Matrix
+}
+
+public struct ComparisonReport: Sendable {
+    public struct Row: Sendable {
+        public var name: String
+        public var full: Matrix
+        public var truncated: Matrix
+        public var difference: Matrix
+        /// ‖full − truncated‖_F / ‖full‖_F (0 when both are 0).
+        public var relative: Double
+    }
+    public var model: String
+    public var truncation: Truncation
+    public var rows: [Row]
+}
+
+public struct GatesReport: Sendable {
+    public var model: String
+    /// Gate name (with layer prefix) → T×d activations, row t−1 for step t.
+    public var gates: [(String, Matrix)]
+}
+
+/// Every quantity of the lecture's forward and backward pass, step by step.
+public struct TraceReport: Sendable {
+    public struct Step: Sendable {
+        public var t: Int
+        public var x: Matrix, a: Matrix, s: Matrix, o: Matrix, yhat: Matrix
+        public var target: Matrix?
+        public var loss: Double?
+    }
+    public struct BackStep: Sendable {
+        public var t: Int
+        /// δ^o_t = ∂L/∂o_t, ∂L/∂s_t and δ_t = ∂L/∂a_t.
+        public var deltaO: Matrix, deltaS: Matrix, deltaA: Matrix
+        /// This step's terms of ∂L/∂V, ∂L/∂W, ∂L/∂U.
+        public var dV: Matrix, dW: Matrix, dU: Matrix
+    }
+    public var model: String
+    public var activation: String
+    public var readout: String
+    public var loss: String
+    public var forward: [Step]
+    public var total: Double
+    public var backward: [BackStep]
+    public var gradV: Matrix, gradW: Matrix, gradU: Matrix
+    public var export: TraceExport?
+}
+
+public struct PlotReport: Sendable {
+    public enum Kind: Sendable {
+        case line([Double])
+        case heatmap(Matrix)
+    }
+    public var label: String
+    public var kind: Kind
 }

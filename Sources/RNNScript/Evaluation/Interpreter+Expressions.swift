@@ -20,6 +20,11 @@ extension Interpreter {
             if path.count == 1 { return .declaration(name, value) }
             let member = memberName(path)
             switch value {
+            case .model where member == "losses":
+                guard let losses = state.slot(name).lastLosses else {
+                    throw Diagnostic(.invalidOperation("model \(name) has not been trained yet; \(name).losses holds the epoch losses of its last train"), at: range)
+                }
+                return .matrix(Matrix(row: losses))
             case let .model(configuration) where configuration.traceMemberNames.contains(member):
                 guard let trace = state.slot(name).lastTrace else { throw Diagnostic(.noForwardPass(model: name), at: range) }
                 if member == "s" { return .matrix(trace.states) }

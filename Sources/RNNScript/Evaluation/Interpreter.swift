@@ -99,6 +99,18 @@ public struct Interpreter {
             }
             return .backward(BackwardReport(model: model, sequence: sequence, loss: value, truncation: truncation,
                                             names: slot.model.parameterNames, gradients: gradients))
+        case let .flow(model, sequence):
+            return flow(model, sequence)
+        case let .decompose(model, sequence, loss, at, parameter):
+            return decompose(model, sequence, loss, at, parameter)
+        case let .compare(model, sequence, loss, truncation):
+            return compare(model, sequence, loss, truncation)
+        case let .gates(model, sequence):
+            return gates(model, sequence)
+        case let .trace(model, sequence, loss, export):
+            return try trace(model, sequence, loss, export, cell.range)
+        case let .plot(expression):
+            return try plot(expression, label: source.slice(expression.range))
         case let .binding(name, expression):
             let value = try evaluate(expression)
             state.symbols.declare(name, .value)
@@ -217,6 +229,7 @@ public struct Interpreter {
             shouldStop: { host.shouldInterrupt() })
         host.trainingFinished()
         state.random = random
+        slot.lastLosses = result.epochLosses
         slot.gradients = nil
         slot.lastTrace = nil
         state.models[model] = slot
@@ -230,7 +243,8 @@ public struct Interpreter {
         let every = reportEvery ?? max(1, options.epochs / 10)
         return .train(TrainReport(model: model, epochs: options.epochs, losses: result.epochLosses,
                                   validationLosses: result.validationLosses, updates: result.updates,
-                                  reportEvery: every, options: options, stop: result.stop, failure: failure))
+                                  reportEvery: every, options: options, stop: result.stop, updateLog: result.updateLog,
+                                  parameterNames: slot.model.parameterNames, failure: failure))
     }
 
     private mutating func expect(

@@ -27,6 +27,8 @@ public struct ModelSlot: Sendable {
     public var lastTrace: ForwardTrace?
     /// Gradients of the last `backward` (aligned with the model's parameters).
     public var gradients: [Matrix]?
+    /// The epoch losses of the last `train`.
+    public var lastLosses: [Double]?
 }
 
 /// The state a session accumulates: declarations, models, optimizer states,

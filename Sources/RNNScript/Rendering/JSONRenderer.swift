@@ -104,6 +104,13 @@ public struct JSONRenderer {
                 ("loss", report.losses.last.map(JSON.number) ?? .null),
                 ("epochs", .number(Double(report.losses.count))), ("updates", .number(Double(report.updates))),
             ]
+            if !report.updateLog.isEmpty {
+                pairs.append(("log", .array(report.updateLog.map { record in .object([
+                    ("update", .number(Double(record.update))), ("epoch", .number(Double(record.epoch))),
+                    ("norm_before", .number(record.normBefore)), ("norm_after", .number(record.normAfter)),
+                    ("clipped", .object(zip(report.parameterNames, record.clipped).map { ($0, .number(Double($1))) })),
+                ]) })))
+            }
             if !report.validationLosses.isEmpty {
                 pairs.append(("validation_losses", .array(report.validationLosses.map(JSON.number))))
             }
@@ -121,6 +128,50 @@ public struct JSONRenderer {
             ]
             if let tolerance = report.tolerance { pairs.append(("tolerance", .number(tolerance))) }
             return .object(pairs)
+        case let .flow(r):
+            return .object([
+                ("t", .number(Double(r.t))), ("gamma", r.gamma.map(JSON.number) ?? .null), ("lambda", r.lambda.map(JSON.number) ?? .null),
+                ("spectral_radius", r.spectralRadius.map(JSON.number) ?? .null),
+                ("rows", .array(r.rows.map { row in .object([("k", .number(Double(row.k))), ("norm", .number(row.norm)),
+                                                             ("bound", row.bound.map(JSON.number) ?? .null), ("verdict", .string(row.verdict))]) })),
+            ])
+        case let .decomposition(r):
+            let key = r.at == nil ? "t" : "k"
+            return .object([
+                ("parameter", .string(r.parameter)), ("at", r.at.map { .number(Double($0)) } ?? .null),
+                ("terms", .array(r.terms.map { .object([(key, .number(Double($0.step))), ("matrix", matrix($0.matrix)), ("norm", .number($0.norm))]) })),
+                ("sum", matrix(r.sum)), ("grad", matrix(r.grad)),
+            ])
+        case let .comparison(r):
+            return .object([
+                ("truncation", .string(TextRenderer().describe(r.truncation))),
+                ("parameters", .object(r.rows.map { row in (row.name, .object([
+                    ("full", matrix(row.full)), ("truncated", matrix(row.truncated)), ("difference", matrix(row.difference)),
+                    ("relative", .number(row.relative)),
+                ])) })),
+            ])
+        case let .gates(r):
+            return .object([("gates", .object(r.gates.map { ($0.0, matrix($0.1)) }))])
+        case let .trace(r):
+            return .object([
+                ("forward", .array(r.forward.map { step in .object([
+                    ("t", .number(Double(step.t))), ("x", matrix(step.x)), ("a", matrix(step.a)), ("s", matrix(step.s)),
+                    ("o", matrix(step.o)), ("y_hat", matrix(step.yhat)), ("y", step.target.map(matrix) ?? .null),
+                    ("loss", step.loss.map(JSON.number) ?? .null),
+                ]) })),
+                ("loss", .number(r.total)),
+                ("backward", .array(r.backward.map { step in .object([
+                    ("t", .number(Double(step.t))), ("delta_o", matrix(step.deltaO)), ("dL_ds", matrix(step.deltaS)),
+                    ("delta", matrix(step.deltaA)), ("dV", matrix(step.dV)), ("dW", matrix(step.dW)), ("dU", matrix(step.dU)),
+                ]) })),
+                ("grads", .object([("V", matrix(r.gradV)), ("W", matrix(r.gradW)), ("U", matrix(r.gradU))])),
+                ("file", r.export.map { .string($0.path) } ?? .null),
+            ])
+        case let .plot(r):
+            switch r.kind {
+            case let .line(values): return .object([("label", .string(r.label)), ("kind", .string("line")), ("values", .array(values.map(JSON.number)))])
+            case let .heatmap(m): return .object([("label", .string(r.label)), ("kind", .string("heatmap")), ("matrix", matrix(m))])
+            }
         case let .saved(model, path), let .loaded(model, path):
             return .object([("model", .string(model)), ("path", .string(path))])
         }

@@ -116,6 +116,12 @@ public struct TextRenderer {
                 return ["passed: \(report.source) = \(actual) \(report.op.rawValue) \(expected)\(within)"]
             }
             return ["FAILED: expected \(report.source) \(report.op.rawValue) \(expected)\(within), but it is \(actual)"]
+        case let .flow(report): return flowLines(report)
+        case let .decomposition(report): return decompositionLines(report)
+        case let .comparison(report): return comparisonLines(report)
+        case let .gates(report): return gatesLines(report)
+        case let .trace(report): return traceLines(report)
+        case let .plot(report): return plotLines(report)
         case let .saved(model, path):
             return ["saved \(model) to \(path)"]
         case let .loaded(model, path):
@@ -189,6 +195,7 @@ public struct TextRenderer {
         case let .number(x): return NumberFormatting.general(x)
         case let .string(s): return "\"" + s.replacingNewlines() + "\""
         case let .matrix(m):
+            if m.rows == 1 && m.cols <= 12 { return vectorText(m.row(0)) }
             if m.count <= 8 { return "[" + (0..<m.rows).map { vectorText(m.row($0)) }.joined(separator: ", ") + "]" }
             return "a \(m.rows)×\(m.cols) matrix"
         case let .declaration(name, v): return "\(v.kindName) \(name)"
@@ -381,6 +388,7 @@ public struct TextRenderer {
             summary += "; loss \(NumberFormatting.general(first)) → \(NumberFormatting.general(last))"
         }
         lines.append(summary)
+        lines += updateLogLines(report)
         if case let .interrupted(epoch, update)? = report.stop {
             lines.append("interrupted in epoch \(epoch) after update \(update); the parameters so far are kept")
         }

@@ -28,6 +28,13 @@ public enum CheckedStatement: Equatable, Sendable {
     case expect(Expression, ComparisonOperator, Expression, tolerance: Double?)
     case save(model: String, path: String)
     case load(model: String, path: String)
+    case flow(model: String, sequence: String)
+    /// `at`: the terms of ∂L_T/∂P for k = 1…T; nil: the split of ∂L/∂P into ∂L_t/∂P.
+    case decompose(model: String, sequence: String, loss: LossKind, at: Int?, parameter: String)
+    case compare(model: String, sequence: String, loss: LossKind, truncation: Truncation)
+    case gates(model: String, sequence: String)
+    case trace(model: String, sequence: String, loss: LossKind, export: TraceExport?)
+    case plot(Expression)
     case binding(name: String, Expression)
     case expression(Expression)
 
@@ -55,6 +62,12 @@ public enum CheckedStatement: Equatable, Sendable {
         case .expect: return "expect"
         case .save: return "save"
         case .load: return "load"
+        case .flow: return "flow"
+        case .decompose: return "decompose"
+        case .compare: return "compare"
+        case .gates: return "gates"
+        case .trace: return "trace"
+        case .plot: return "plot"
         case .binding: return "let"
         case .expression: return "expression"
         }
@@ -65,4 +78,11 @@ public enum CheckedStatement: Equatable, Sendable {
 public struct CheckedCell: Equatable, Sendable {
     public var statement: CheckedStatement
     public var range: SourceRange
+}
+
+/// Where `trace … to "FILE"` writes, in which format (by the file's extension).
+public struct TraceExport: Equatable, Sendable {
+    public enum Format: String, Equatable, Sendable { case markdown, latex }
+    public var path: String
+    public var format: Format
 }

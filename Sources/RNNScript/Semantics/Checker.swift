@@ -137,6 +137,52 @@ public struct Checker {
         case let .expression(expression):
             try checkExpression(expression)
             return .expression(expression)
+        case let .flow(model, sequence):
+            _ = try lookupSequence(sequence)
+            _ = try checkFit(model, sequence)
+            return .flow(model: model.name, sequence: sequence.name)
+        case let .decompose(model, sequence, loss, at, parameter):
+            let data = try lookupSequence(sequence)
+            let (configuration, _) = try checkFit(model, sequence)
+            try requireLectureNetwork(configuration, model, "decompose")
+            guard ["W", "U"].contains(parameter.name) else {
+                throw Diagnostic(.unknownChoice(category: "parameter for decompose", parameter.name,
+                                                suggestion: closestMatch(to: parameter.name, in: ["W", "U"]), choices: ["W", "U"]), at: parameter.range)
+            }
+            let lossKind = try lookupLoss(loss)
+            let steps = data.example.stepCount(configuration.outputs)
+            if let at {
+                let t = Int(at.value)
+                guard t >= 1 && t <= steps, data.example.targetIndex(atStep: t - 1, configuration.outputs) != nil else {
+                    let allowed = configuration.outputs == .last ? "\(steps), the step with a target" : "1 to \(min(steps, data.example.targetCount)), steps with a target"
+                    throw Diagnostic(.stepOutOfRange("step", value: t, allowed: allowed), at: at.range)
+                }
+            }
+            return .decompose(model: model.name, sequence: sequence.name, loss: lossKind, at: at.map { Int($0.value) }, parameter: parameter.name)
+        case let .compare(model, sequence, loss, truncation):
+            _ = try checkFit(model, sequence)
+            return .compare(model: model.name, sequence: sequence.name, loss: try lookupLoss(loss), truncation: try checkTruncation(truncation))
+        case let .gates(model, sequence):
+            _ = try lookupSequence(sequence)
+            let (configuration, _) = try checkFit(model, sequence)
+            guard configuration.cell != .rnn else {
+                throw Diagnostic(.invalidDeclaration("model \(model.name) is a vanilla RNN: it has no gates (show \(model.name).s shows its states)"), at: model.range)
+            }
+            return .gates(model: model.name, sequence: sequence.name)
+        case let .trace(model, sequence, loss, path):
+            _ = try lookupSequence(sequence)
+            let (configuration, _) = try checkFit(model, sequence)
+            try requireLectureNetwork(configuration, model, "trace")
+            var export: TraceExport?
+            if let path {
+                if path.value.hasSuffix(".md") { export = TraceExport(path: path.value, format: .markdown) }
+                else if path.value.hasSuffix(".tex") { export = TraceExport(path: path.value, format: .latex) }
+                else { throw Diagnostic(.invalidDeclaration("trace writes Markdown (.md) or LaTeX (.tex); '\(path.value)' is neither"), at: path.range) }
+            }
+            return .trace(model: model.name, sequence: sequence.name, loss: try lookupLoss(loss), export: export)
+        case let .plot(expression):
+            try checkExpression(expression)
+            return .plot(expression)
         case let .binding(name, expression):
             try checkExpression(expression)
             symbols.declare(name.name, .value)
@@ -190,6 +236,8 @@ public struct Checker {
                     training.batchSize = Int(n.value)
                 case .shuffle:
                     training.shuffle = true
+                case .log:
+                    training.logUpdates = true
                 case let .validate(name, _):
                     _ = try checkFit(model, name)
                     validation = name.name
@@ -317,6 +365,13 @@ public struct Checker {
             }
         }
         return (configuration, sequences)
+    }
+
+    /// The lecture's network: a one-layer vanilla RNN.
+    func requireLectureNetwork(_ configuration: ModelConfiguration, _ model: Identifier, _ statement: String) throws {
+        guard configuration.cell == .rnn && configuration.layers == 1 else {
+            throw Diagnostic(.invalidDeclaration("\(statement) shows the lecture's quantities of a one-layer vanilla RNN; model \(model.name) is a \(configuration.cellDescription)"), at: model.range)
+        }
     }
 
     func checkTruncation(_ clause: TruncationClause?) throws -> Truncation {

@@ -33,7 +33,7 @@ extension ModelConfiguration {
     /// The last pass's values, one row per step: `s`, `o`, `y`, and each gate
     /// of a gated cell (`gate_f`, `layer2.gate_f`).
     public var traceMemberNames: [String] {
-        var names = ["s", "o", "y"]
+        var names = ["s", "o", "y", "losses"]
         if cell != .rnn {
             for layer in 0..<layers {
                 for gate in cell.gates { names.append((layers > 1 ? "layer\(layer + 1)." : "") + "gate_" + gate) }

@@ -116,6 +116,8 @@ public enum TrainOption: Equatable, Sendable {
     case shuffle(SourceRange)
     /// `validate on D`: the held-out loss after every epoch.
     case validate(Identifier, SourceRange)
+    /// `log`: a record of every update (gradient norms, clipped elements).
+    case log(SourceRange)
 }
 
 /// Where a text comes from: a literal, or a file (read at check time).
@@ -209,6 +211,18 @@ public struct Statement: Equatable, Sendable {
         case expect(Expression, ComparisonOperator, Expression, tolerance: NumberLiteral?)
         case save(model: Identifier, path: StringLiteral)
         case load(model: Identifier, path: StringLiteral)
+        /// `flow M on S`: ‖∂s_T/∂s_k‖₂ for every k, next to the lecture's bound.
+        case flow(model: Identifier, sequence: Identifier)
+        /// `decompose M on S with L (at T)? for P`: the lecture's terms of ∂L_T/∂P, or the split over t.
+        case decompose(model: Identifier, sequence: Identifier, loss: Identifier, at: NumberLiteral?, parameter: Identifier)
+        /// `compare M on S with L truncate K (window)`: full minus truncated gradients.
+        case compare(model: Identifier, sequence: Identifier, loss: Identifier, truncation: TruncationClause)
+        /// `gates M on S`: every gate's activations per step.
+        case gates(model: Identifier, sequence: Identifier)
+        /// `trace M on S with L (to "FILE")`: every quantity of a forward and backward pass.
+        case trace(model: Identifier, sequence: Identifier, loss: Identifier, path: StringLiteral?)
+        /// `plot EXPR`: a line for a vector, a heat map for a matrix.
+        case plot(Expression)
         /// `let NAME = EXPR`: a value computed once and named.
         case binding(Identifier, Expression)
         /// A bare expression: its value is shown.

@@ -136,6 +136,7 @@ public struct Parser {
     private static let statementKeywords: Set<Keyword> = [
         .seed, .vocab, .sequence, .model, .set, .optimizer, .forward, .backward, .show,
         .gradcheck, .jacobian, .train, .expect, .save, .load, .precision, .series, .dataset, .split, .sample, .let,
+        .flow, .decompose, .compare, .gates, .trace, .plot,
     ]
 
     // MARK: - script, statement
@@ -170,7 +171,8 @@ public struct Parser {
     ///             | set-statement | loss-declaration | optimizer-declaration | forward-statement
     ///             | backward-statement | show-statement | gradcheck-statement | jacobian-statement
     ///             | train-statement | sample-statement | expect-statement | save-statement
-    ///             | load-statement | let-statement | expression
+    ///             | load-statement | let-statement | flow-statement | decompose-statement
+    ///             | compare-statement | gates-statement | trace-statement | plot-statement | expression
     mutating func parseStatement() throws -> Statement {
         let start = current.range.start
         let kind: Statement.Kind
@@ -182,6 +184,12 @@ public struct Parser {
         case .keyword(.split): kind = try parseSplitStatement()
         case .keyword(.sample): kind = try parseSampleStatement()
         case .keyword(.let): kind = try parseLetStatement()
+        case .keyword(.flow): kind = try parseFlowStatement()
+        case .keyword(.decompose): kind = try parseDecomposeStatement()
+        case .keyword(.compare): kind = try parseCompareStatement()
+        case .keyword(.gates): kind = try parseGatesStatement()
+        case .keyword(.trace): kind = try parseTraceStatement()
+        case .keyword(.plot): kind = try parsePlotStatement()
         case .keyword(.vocab): kind = try parseVocabDeclaration()
         case .keyword(.sequence): kind = try parseSequenceDeclaration()
         case .keyword(.model): kind = try parseModelDeclaration()
@@ -689,6 +697,59 @@ public struct Parser {
         return .show(try parseExpression())
     }
 
+    /// flow-statement ::= 'flow' IDENTIFIER 'on' IDENTIFIER
+    mutating func parseFlowStatement() throws -> Statement.Kind {
+        try expect(.flow)
+        let (model, sequence) = try parseModelOnSequence()
+        return .flow(model: model, sequence: sequence)
+    }
+
+    /// decompose-statement ::= 'decompose' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER ('at' INTEGER)? 'for' IDENTIFIER
+    mutating func parseDecomposeStatement() throws -> Statement.Kind {
+        try expect(.decompose)
+        let (model, sequence) = try parseModelOnSequence()
+        try expect(.with, "'with' and a loss")
+        let loss = try parseIdentifier("a loss name")
+        var at: NumberLiteral?
+        if match(ContextualWord.at) { at = try parseInteger("a step number") }
+        try expect(.for, "'for' and a parameter (W or U)")
+        return .decompose(model: model, sequence: sequence, loss: loss, at: at, parameter: try parseIdentifier("a parameter name"))
+    }
+
+    /// compare-statement ::= 'compare' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER truncation
+    mutating func parseCompareStatement() throws -> Statement.Kind {
+        try expect(.compare)
+        let (model, sequence) = try parseModelOnSequence()
+        try expect(.with, "'with' and a loss")
+        let loss = try parseIdentifier("a loss name")
+        guard check(.truncate) else { throw error(expected: "'truncate K' or 'truncate K window'") }
+        return .compare(model: model, sequence: sequence, loss: loss, truncation: try parseTruncation())
+    }
+
+    /// gates-statement ::= 'gates' IDENTIFIER 'on' IDENTIFIER
+    mutating func parseGatesStatement() throws -> Statement.Kind {
+        try expect(.gates)
+        let (model, sequence) = try parseModelOnSequence()
+        return .gates(model: model, sequence: sequence)
+    }
+
+    /// trace-statement ::= 'trace' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER ('to' STRING)?
+    mutating func parseTraceStatement() throws -> Statement.Kind {
+        try expect(.trace)
+        let (model, sequence) = try parseModelOnSequence()
+        try expect(.with, "'with' and a loss")
+        let loss = try parseIdentifier("a loss name")
+        var path: StringLiteral?
+        if match(.to) { path = try parseStringLiteral("a file name ending in .md or .tex") }
+        return .trace(model: model, sequence: sequence, loss: loss, path: path)
+    }
+
+    /// plot-statement ::= 'plot' expression
+    mutating func parsePlotStatement() throws -> Statement.Kind {
+        try expect(.plot)
+        return .plot(try parseExpression())
+    }
+
     /// let-statement ::= 'let' IDENTIFIER '=' expression
     mutating func parseLetStatement() throws -> Statement.Kind {
         try expect(.let)
@@ -730,10 +791,10 @@ public struct Parser {
         var options: [TrainOption] = []
         while true {
             let hadComma = match(.comma)
-            if check(.truncate) || check(.clip) || check(.report) || check(.batch) || check(.shuffle) || check(.validate) {
+            if check(.truncate) || check(.clip) || check(.report) || check(.batch) || check(.shuffle) || check(.validate) || check(.log) {
                 options.append(try parseTrainOption())
             } else if hadComma {
-                throw error(expected: "'truncate', 'clip', 'report', 'batch', 'shuffle' or 'validate'")
+                throw error(expected: "'truncate', 'clip', 'report', 'batch', 'shuffle', 'validate' or 'log'")
             } else {
                 break
             }
@@ -742,7 +803,7 @@ public struct Parser {
     }
 
     /// train-option ::= truncation | 'clip' 'value' signed-number | 'clip' 'norm' signed-number
-    ///                | 'report' 'every' INTEGER | 'batch' INTEGER | 'shuffle' | 'validate' 'on' IDENTIFIER
+    ///                | 'report' 'every' INTEGER | 'batch' INTEGER | 'shuffle' | 'validate' 'on' IDENTIFIER | 'log'
     mutating func parseTrainOption() throws -> TrainOption {
         let start = current.range.start
         if check(.truncate) { return .truncate(try parseTruncation()) }
@@ -751,6 +812,7 @@ public struct Parser {
             return .batch(n, SourceRange(start, previous.range.end))
         }
         if match(.shuffle) { return .shuffle(SourceRange(start, previous.range.end)) }
+        if match(.log) { return .log(SourceRange(start, previous.range.end)) }
         if match(.validate) {
             try expect(.on, "'on' and a dataset")
             let name = try parseIdentifier("a dataset or sequence name")

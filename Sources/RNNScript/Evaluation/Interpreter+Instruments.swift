@@ -1,0 +1,182 @@
+import RNNRuntime
+
+/// The teaching instruments: gradient flow, the lecture's decomposition, full
+/// versus truncated gradients, gates, and the step-by-step trace.
+extension Interpreter {
+    mutating func flow(_ model: String, _ sequence: String) -> CellResult {
+        let m = state.slot(model).model
+        let data = state.sequence(sequence)
+        let trace = m.forward(data.example, loss: defaultLoss(for: m.configuration.readout))
+        state.models[model]!.lastTrace = trace
+        state.models[model]!.lastSequence = sequence
+        let T = trace.stepCount
+        let jacobians = m.stateJacobians(trace, from: T)
+        let c = m.configuration
+        var gamma: Double?, lambda: Double?, radius: Double?
+        if c.cell == .rnn && c.layers == 1 {
+            let W = m.parameter(named: "W")!
+            gamma = c.activation.maxDerivative
+            lambda = LinearAlgebra.spectralNorm(W)
+            radius = LinearAlgebra.spectralRadius(W)
+        }
+        let rows = (0..<T).map { k -> FlowReport.Row in
+            let norm = LinearAlgebra.spectralNorm(jacobians[k])
+            let bound = gamma.flatMap { g in lambda.map { l in integerPower(g * l, T - k) } }
+            return FlowReport.Row(k: k, norm: norm, bound: bound,
+                                  verdict: norm < 1e-6 ? "vanishing" : norm > 1e6 ? "exploding" : "")
+        }
+        return .flow(FlowReport(model: model, t: T, gamma: gamma, lambda: lambda, spectralRadius: radius, rows: rows))
+    }
+
+    /// With `at` T, the lecture's terms of ∂L_T/∂P (seed 000, slides 30–32):
+    ///
+    ///     ∂L_T/∂W = Σ_{k=1}^{T} ∂L_T/∂s_T · ∂s_T/∂s_k · ∂⁺s_k/∂W
+    ///
+    /// where ∂⁺s_k/∂W treats s_{k−1} as a constant: in the row convention the
+    /// k-th term is s_{k−1}ᵀ ((∂L_T/∂s_T · ∂s_T/∂s_k) ⊙ σ′(a_k)) (x_kᵀ … for U).
+    /// Without `at`, the split ∂L/∂P = Σ_t ∂L_t/∂P.
+    mutating func decompose(_ model: String, _ sequence: String, _ loss: LossKind, _ at: Int?, _ parameter: String) -> CellResult {
+        let m = state.slot(model).model
+        let example = state.sequence(sequence).example
+        let index = m.parameterIndex(named: parameter)!
+        var terms: [DecompositionReport.Term] = []
+        let grad: Matrix
+        if let T = at {
+            let trace = m.forward(example, loss: loss)
+            state.models[model]!.lastTrace = trace
+            state.models[model]!.lastSequence = sequence
+            let V = m.parameter(named: "V")!
+            // ∂L_T/∂s_T = ∂L_T/∂o_T · Vᵀ (1×d).
+            let dLdsT = Matrix(row: trace.outputGradients.row(T - 1)).matmul(V.transposed)
+            let jacobians = m.stateJacobians(trace, from: T)
+            let d = m.configuration.hiddenSize
+            for k in 1...T {
+                var J = Matrix(rows: d, cols: d)
+                if k == T { for i in 0..<d { J[i, i] = 1 } } else { J = jacobians[k] }
+                var delta = dLdsT.matmul(J)
+                for j in 0..<d { delta[0, j] *= m.configuration.activation.derivative(fromOutput: trace.states[k, j]) }
+                let left = parameter == "W" ? Matrix(row: trace.states.row(k - 1)) : Matrix(row: trace.inputs.row(k - 1))
+                let term = left.transposed.matmul(delta)
+                terms.append(.init(step: k, matrix: term, norm: term.frobeniusNorm))
+            }
+            grad = m.lossTermGradients(example, step: T - 1, loss: loss).gradients[index]
+        } else {
+            let trace = m.forward(example, loss: loss)
+            for t in trace.targetSteps {
+                let term = m.lossTermGradients(example, step: t, loss: loss).gradients[index]
+                terms.append(.init(step: t + 1, matrix: term, norm: term.frobeniusNorm))
+            }
+            grad = m.lossAndGradients(example, loss: loss).gradients[index]
+        }
+        var sum = Matrix(rows: grad.rows, cols: grad.cols)
+        for term in terms { sum.add(term.matrix) }
+        return .decomposition(DecompositionReport(model: model, parameter: parameter, at: at, terms: terms, sum: sum, grad: grad))
+    }
+
+    func compare(_ model: String, _ sequence: String, _ loss: LossKind, _ truncation: Truncation) -> CellResult {
+        let m = state.slot(model).model
+        let examples = state.sequences(sequence).map(\.example)
+        let full = m.batchLossAndGradients(examples, loss: loss).gradients
+        let cut = m.batchLossAndGradients(examples, loss: loss, truncation: truncation).gradients
+        let rows = m.parameterNames.indices.map { i -> ComparisonReport.Row in
+            let difference = full[i] - cut[i]
+            let norm = full[i].frobeniusNorm
+            return .init(name: m.parameterNames[i], full: full[i], truncated: cut[i], difference: difference,
+                         relative: norm == 0 ? (difference.frobeniusNorm == 0 ? 0 : .infinity) : difference.frobeniusNorm / norm)
+        }
+        return .comparison(ComparisonReport(model: model, truncation: truncation, rows: rows))
+    }
+
+    mutating func gates(_ model: String, _ sequence: String) -> CellResult {
+        let m = state.slot(model).model
+        let trace = m.forward(state.sequence(sequence).example, loss: defaultLoss(for: m.configuration.readout))
+        state.models[model]!.lastTrace = trace
+        state.models[model]!.lastSequence = sequence
+        var gates: [(String, Matrix)] = []
+        for layer in 0..<m.configuration.layers {
+            for gate in m.configuration.cell.gates {
+                let key = (m.configuration.layers > 1 ? "layer\(layer + 1)." : "") + gate
+                let full = trace.gates[key]!
+                // Rows 1…T: one per step.
+                gates.append((key, Matrix(rows: full.rows - 1, cols: full.cols, storage: Array(full.storage.dropFirst(full.cols)))))
+            }
+        }
+        return .gates(GatesReport(model: model, gates: gates))
+    }
+
+    /// The lecture's quantities computed step by step, straight from the
+    /// formulas (independently of the engine, whose gradients they must equal).
+    mutating func trace(_ model: String, _ sequence: String, _ loss: LossKind, _ export: TraceExport?, _ range: SourceRange) throws -> CellResult {
+        let m = state.slot(model).model
+        let c = m.configuration
+        let data = state.sequence(sequence)
+        let trace = m.forward(data.example, loss: loss)
+        state.models[model]!.lastTrace = trace
+        state.models[model]!.lastSequence = sequence
+        let U = m.parameter(named: "U")!, W = m.parameter(named: "W")!, V = m.parameter(named: "V")!
+        let b = m.parameter(named: "b"), bias = b ?? Matrix(rows: 1, cols: c.hiddenSize)
+        let T = trace.stepCount
+        var steps: [TraceReport.Step] = []
+        var lossIndex = 0
+        for t in 1...T {
+            let x = Matrix(row: trace.inputs.row(t - 1)), sPrev = Matrix(row: trace.states.row(t - 1))
+            let a = x.matmul(U) + sPrev.matmul(W) + bias
+            let target = data.example.targetIndex(atStep: t - 1, c.outputs).map { Matrix(row: data.example.targetSteps.matrix.row($0)) }
+            var stepLoss: Double?
+            if target != nil { stepLoss = trace.stepLosses[lossIndex]; lossIndex += 1 }
+            steps.append(.init(t: t, x: x, a: a, s: Matrix(row: trace.states.row(t)), o: Matrix(row: trace.logits.row(t - 1)),
+                               yhat: Matrix(row: trace.outputs.row(t - 1)), target: target, loss: stepLoss))
+        }
+        // Backward, from the last step: ∂L/∂s_t = δ^o_t Vᵀ + δ_{t+1} Wᵀ, δ_t = ∂L/∂s_t ⊙ σ′(a_t).
+        var back: [TraceReport.BackStep] = []
+        var next = Matrix(rows: 1, cols: c.hiddenSize)
+        var gV = Matrix(rows: V.rows, cols: V.cols), gW = Matrix(rows: W.rows, cols: W.cols), gU = Matrix(rows: U.rows, cols: U.cols)
+        for t in stride(from: T, through: 1, by: -1) {
+            let step = steps[t - 1]
+            let deltaO = Matrix(row: trace.outputGradients.row(t - 1))
+            let deltaS = deltaO.matmul(V.transposed) + next.matmul(W.transposed)
+            var deltaA = deltaS
+            for j in 0..<c.hiddenSize { deltaA[0, j] *= c.activation.derivative(fromOutput: step.s[0, j]) }
+            let dV = step.s.transposed.matmul(deltaO)
+            let dW = Matrix(row: trace.states.row(t - 1)).transposed.matmul(deltaA)
+            let dU = step.x.transposed.matmul(deltaA)
+            gV.add(dV); gW.add(dW); gU.add(dU)
+            back.append(.init(t: t, deltaO: deltaO, deltaS: deltaS, deltaA: deltaA, dV: dV, dW: dW, dU: dU))
+            next = deltaA
+        }
+        let report = TraceReport(model: model, activation: c.activation.rawValue, readout: c.readout.rawValue, loss: loss.rawValue,
+                                 forward: steps, total: trace.loss, backward: back, gradV: gV, gradW: gW, gradU: gU, export: export)
+        if let export {
+            let text = export.format == .markdown ? TraceExporter.markdown(report) : TraceExporter.latex(report)
+            do { try host.writeFile(export.path, contents: text) } catch let error as HostError {
+                throw fileDiagnostic(error, range)
+            }
+        }
+        return .trace(report)
+    }
+
+    func plot(_ expression: Expression, label: String) throws -> CellResult {
+        let value = try evaluate(expression)
+        switch value {
+        case let .number(x):
+            return .plot(PlotReport(label: label, kind: .line([x])))
+        case let .matrix(m) where m.rows == 1 || m.cols == 1:
+            return .plot(PlotReport(label: label, kind: .line(m.storage)))
+        case let .matrix(m):
+            return .plot(PlotReport(label: label, kind: .heatmap(m)))
+        default:
+            throw Diagnostic(.invalidOperation("plot needs numbers: a vector draws a line, a matrix a heat map; this is \(value.kindDescription)"), at: expression.range)
+        }
+    }
+}
+
+/// xⁿ by repeated squaring (exact for the small n of a time lag).
+func integerPower(_ x: Double, _ n: Int) -> Double {
+    var result = 1.0, base = x, n = n
+    while n > 0 {
+        if n & 1 == 1 { result *= base }
+        base *= base
+        n >>= 1
+    }
+    return result
+}

@@ -1,0 +1,188 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RNNRuntime
+
+extension TextRenderer {
+    func flowLines(_ r: FlowReport) -> [String] {
+        var head = "‖∂s_\(r.t)/∂s_k‖₂ for every k < \(r.t)"
+        if let g = r.gamma, let l = r.lambda {
+            head += ": γ = \(shortNumber(g)) (max σ′), λ = ‖W‖₂ = \(NumberFormatting.general(l)), γλ = \(NumberFormatting.general(g * l))"
+        }
+        var lines = [head]
+        if let rho = r.spectralRadius { lines.append("spectral radius ρ(W) = \(NumberFormatting.general(rho))") }
+        let hasBound = r.rows.contains { $0.bound != nil }
+        lines.append(padLeft("k", 5) + padLeft("t−k", 6) + padLeft("‖∂s_T/∂s_k‖₂", 16) + (hasBound ? padLeft("(γλ)^(t−k)", 14) : "") + "  ")
+        for row in r.rows.reversed() {
+            lines.append(padLeft(String(row.k), 5) + padLeft(String(r.t - row.k), 6) + padLeft(NumberFormatting.general(row.norm), 16)
+                         + (row.bound.map { padLeft(NumberFormatting.general($0), 14) } ?? "") + (row.verdict.isEmpty ? "" : "  " + row.verdict))
+        }
+        lines.append("norms by lag: " + Sparkline.logLine(r.rows.reversed().map(\.norm)))
+        if hasBound, r.rows.allSatisfy({ $0.norm <= ($0.bound ?? .infinity) * (1 + 1e-9) }) {
+            lines.append("every norm is within the lecture's bound ‖∂s_t/∂s_k‖ ≤ (γλ)^(t−k)")
+        }
+        return lines
+    }
+
+    func decompositionLines(_ r: DecompositionReport) -> [String] {
+        var lines: [String]
+        if let T = r.at {
+            lines = ["∂L_\(T)/∂\(r.parameter) = Σ_k ∂L_\(T)/∂s_\(T) · ∂s_\(T)/∂s_k · ∂⁺s_k/∂\(r.parameter), k = 1…\(T)"]
+        } else {
+            lines = ["∂L/∂\(r.parameter) = Σ_t ∂L_t/∂\(r.parameter)"]
+        }
+        let symbol = r.at == nil ? "t" : "k"
+        for term in r.terms {
+            lines.append("\(symbol) = \(term.step): ‖term‖_F = \(NumberFormatting.general(term.norm))")
+            lines += matrixLines(term.matrix).map { "  " + $0 }
+        }
+        lines.append("sum of the terms")
+        lines += matrixLines(r.sum).map { "  " + $0 }
+        lines.append((r.at.map { "∂L_\($0)" } ?? "∂L") + "/∂\(r.parameter) by BPTT")
+        lines += matrixLines(r.grad).map { "  " + $0 }
+        let gap = (r.sum - r.grad).frobeniusNorm / max(r.grad.frobeniusNorm, 1e-300)
+        lines.append("‖sum − BPTT‖ / ‖BPTT‖ = \(NumberFormatting.scientific(gap, 2))")
+        return lines
+    }
+
+    func comparisonLines(_ r: ComparisonReport) -> [String] {
+        let width = max(9, (r.rows.map(\.name.count).max() ?? 0) + 1)
+        var lines = ["full BPTT against \(describe(r.truncation))",
+                     pad("parameter", width) + padLeft("‖full‖", 12) + padLeft("‖truncated‖", 13) + padLeft("‖difference‖", 14) + padLeft("relative", 12)]
+        for row in r.rows {
+            lines.append(pad(row.name, width) + padLeft(NumberFormatting.general(row.full.frobeniusNorm), 12)
+                         + padLeft(NumberFormatting.general(row.truncated.frobeniusNorm), 13)
+                         + padLeft(NumberFormatting.general(row.difference.frobeniusNorm), 14) + padLeft(NumberFormatting.general(row.relative), 12))
+        }
+        // Rounding alone (parameters the truncation cannot change, like V) is not a difference.
+        for row in r.rows where row.relative > 1e-12 {
+            lines.append("full − truncated for \(row.name)")
+            lines += matrixLines(row.difference).map { "  " + $0 }
+        }
+        return lines
+    }
+
+    func gatesLines(_ r: GatesReport) -> [String] {
+        let meaning = ["i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate",
+                       "r": "reset gate", "z": "update gate", "n": "candidate"]
+        var lines: [String] = []
+        for (name, m) in r.gates {
+            let gate = String(name.split(separator: ".").last ?? "")
+            lines.append("\(name) (\(meaning[gate] ?? "gate")), one row per step t = 1…\(m.rows), mean \(NumberFormatting.general(m.storage.reduce(0, +) / Double(max(m.count, 1))))")
+            lines += matrixLines(m).map { "  " + $0 }
+        }
+        return lines
+    }
+
+    func traceLines(_ r: TraceReport) -> [String] {
+        func v(_ m: Matrix) -> String { inlineValue(.matrix(m)) }
+        var lines = ["forward: a_t = x_t U + s_{t-1} W + b, s_t = \(r.activation)(a_t), o_t = s_t V + c, ŷ_t = \(r.readout)(o_t)"]
+        for step in r.forward {
+            lines.append("t = \(step.t)")
+            lines.append("  x_\(step.t) = \(v(step.x))")
+            lines.append("  a_\(step.t) = \(v(step.a))")
+            lines.append("  s_\(step.t) = \(v(step.s))")
+            lines.append("  o_\(step.t) = \(v(step.o))")
+            lines.append("  ŷ_\(step.t) = \(v(step.yhat))")
+            if let target = step.target, let loss = step.loss {
+                lines.append("  y_\(step.t) = \(v(target)),  L_\(step.t) = \(NumberFormatting.general(loss))")
+            }
+        }
+        lines.append("L = Σ_t L_t = \(NumberFormatting.general(r.total))")
+        lines.append("backward: δ^o_t = ∂L/∂o_t, ∂L/∂s_t = δ^o_t Vᵀ + δ_{t+1} Wᵀ, δ_t = ∂L/∂s_t ⊙ σ′(a_t)")
+        for step in r.backward {
+            lines.append("t = \(step.t)")
+            lines.append("  δ^o_\(step.t) = \(v(step.deltaO))")
+            lines.append("  ∂L/∂s_\(step.t) = \(v(step.deltaS))")
+            lines.append("  δ_\(step.t) = \(v(step.deltaA))")
+            lines.append("  s_\(step.t)ᵀ δ^o_\(step.t) (adds to ∂L/∂V)")
+            lines += matrixLines(step.dV).map { "    " + $0 }
+            lines.append("  s_\(step.t - 1)ᵀ δ_\(step.t) (adds to ∂L/∂W)")
+            lines += matrixLines(step.dW).map { "    " + $0 }
+            lines.append("  x_\(step.t)ᵀ δ_\(step.t) (adds to ∂L/∂U)")
+            lines += matrixLines(step.dU).map { "    " + $0 }
+        }
+        for (name, g) in [("V", r.gradV), ("W", r.gradW), ("U", r.gradU)] {
+            lines.append("∂L/∂\(name) = Σ_t (the terms above)")
+            lines += matrixLines(g).map { "  " + $0 }
+        }
+        if let export = r.export { lines.append("written to \(export.path) (\(export.format == .markdown ? "Markdown" : "LaTeX"))") }
+        return lines
+    }
+
+    func plotLines(_ r: PlotReport) -> [String] {
+        switch r.kind {
+        case let .line(values):
+            guard let lo = values.min(), let hi = values.max() else { return ["\(r.label): (empty)"] }
+            return ["\(r.label): \(values.count) values from \(NumberFormatting.general(lo)) to \(NumberFormatting.general(hi))",
+                    Sparkline.line(values)]
+        case let .heatmap(m):
+            let lo = m.storage.min() ?? 0, hi = m.storage.max() ?? 0
+            var lines = ["\(r.label) (\(m.rows)×\(m.cols)), shade from \(NumberFormatting.general(lo)) ░ to \(NumberFormatting.general(hi)) █"]
+            lines += Sparkline.heatmap(m)
+            return lines
+        }
+    }
+
+    func updateLogLines(_ report: TrainReport) -> [String] {
+        let log = report.updateLog
+        guard !log.isEmpty else { return [] }
+        let clippedUpdates = log.filter { $0.clipped.contains { $0 > 0 } }.count
+        var lines = ["update log: ‖g‖ before and after clipping, clipped elements per parameter",
+                     padLeft("update", 8) + padLeft("epoch", 7) + padLeft("‖g‖ before", 13) + padLeft("‖g‖ after", 13) + "  clipped"]
+        let every = max(1, log.count / 10)
+        for (i, record) in log.enumerated() where i % every == 0 || i == log.count - 1 {
+            let clipped = zip(report.parameterNames, record.clipped).filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+            lines.append(padLeft(String(record.update), 8) + padLeft(String(record.epoch), 7)
+                         + padLeft(NumberFormatting.general(record.normBefore), 13) + padLeft(NumberFormatting.general(record.normAfter), 13)
+                         + "  " + (clipped.isEmpty ? "-" : clipped))
+        }
+        lines.append("clipping changed the gradient in \(clippedUpdates) of \(log.count) updates")
+        lines.append("‖g‖ before clipping: " + Sparkline.logLine(log.map(\.normBefore)))
+        return lines
+    }
+}
+
+/// Compact text plots: a sparkline for a series, shaded blocks for a matrix.
+enum Sparkline {
+    static let ticks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    static let shades: [Character] = ["░", "▒", "▓", "█"]
+
+    /// At most 60 columns: longer series are averaged in buckets.
+    static func line(_ values: [Double]) -> String {
+        let series = bucket(values.filter(\.isFinite), 60)
+        guard let lo = series.min(), let hi = series.max() else { return "" }
+        return String(series.map { v in
+            hi == lo ? ticks[3] : ticks[min(ticks.count - 1, Int((v - lo) / (hi - lo) * Double(ticks.count - 1) + 0.5))]
+        })
+    }
+
+    /// A sparkline of log10 values (for norms spanning decades), with its range.
+    static func logLine(_ values: [Double]) -> String {
+        let logs = values.map { $0 > 0 ? log10($0) : -300 }
+        guard let lo = logs.min(), let hi = logs.max() else { return "" }
+        return line(logs) + "  (log scale, 1e\(Int(lo.rounded(.down))) to 1e\(Int(hi.rounded(.up))))"
+    }
+
+    static func heatmap(_ m: Matrix) -> [String] {
+        let lo = m.storage.min() ?? 0, hi = m.storage.max() ?? 0
+        let rows = min(m.rows, 30), cols = min(m.cols, 60)
+        return (0..<rows).map { r in
+            "  " + String((0..<cols).map { c in
+                let v = m[r, c]
+                let i = hi == lo ? 2 : Int((v - lo) / (hi - lo) * Double(shades.count - 1) + 0.5)
+                return shades[max(0, min(shades.count - 1, i))]
+            }) + (cols < m.cols ? "…" : "")
+        }
+    }
+
+    static func bucket(_ values: [Double], _ width: Int) -> [Double] {
+        guard values.count > width else { return values }
+        return (0..<width).map { i in
+            let a = i * values.count / width, b = max(a + 1, (i + 1) * values.count / width)
+            return values[a..<b].reduce(0, +) / Double(b - a)
+        }
+    }
+
+    static func log10(_ x: Double) -> Double { Glibc.log10(x) }
+}
