@@ -166,7 +166,7 @@ struct REPLTests {
             return Completion.candidates(line: line, start: start, end: line.utf8.count, state: state,
                                          listFiles: { prefix in ["data/", "deep.rnn", "notes.txt"].filter { $0.hasPrefix(prefix) } })
         }
-        #expect(complete("tra") == ["train", "transpose"])
+        #expect(complete("tra") == ["trace", "train", "transpose"])
         #expect(complete("gradc") == ["gradcheck"])
         #expect(complete("show ne").contains("net"))
         #expect(complete("show net.layer2.W_") == ["net.layer2.W_f", "net.layer2.W_g", "net.layer2.W_i", "net.layer2.W_o"])
