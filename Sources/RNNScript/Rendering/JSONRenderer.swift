@@ -64,6 +64,10 @@ public struct JSONRenderer {
                 ("readout", .string(c.readout.rawValue)), ("outputs", .string(c.outputs.rawValue)), ("bias", .bool(c.bias)),
                 ("parameter_count", .number(Double(c.parameterCount))),
                 ("parameters", .object(c.parameterShapes.map { ($0.name, .array([.number(Double($0.rows)), .number(Double($0.cols))])) })),
+                ("count_formulas", .array(ModelPorting.countFormulas(c).map(JSON.string))),
+                ("spectral_norms", .object(ModelPorting.spectralNorms(model).map { ($0.0, .number($0.1)) })),
+                ("pytorch", .object(ModelPorting.pytorch(c).map { ($0.0, .string($0.1)) })),
+                ("keras", .object(ModelPorting.keras(c).map { ($0.0, .string($0.1)) })),
             ])
         case let .parameterSet(path, m):
             return .object([("path", .string(path)), ("value", matrix(m))])

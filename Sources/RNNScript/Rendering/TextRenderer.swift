@@ -265,13 +265,25 @@ public struct TextRenderer {
         lines.append("outputs \(c.outputs.rawValue) \(c.outputs == .every ? "(a target at every step)" : "(one target after the last step)"), "
                      + "bias \(c.bias ? "on" : "off"), init \(describe(c.initializer)) (biases start at 0)"
                      + (c.precision == .float32 ? ", precision float32" : ""))
-        lines.append("parameter  shape      count")
         let nameWidth = max(9, (c.parameterShapes.map(\.name.count).max() ?? 0) + 1)
+        lines.append(pad("parameter", nameWidth + 2) + pad("shape", 11) + padLeft("count", 7))
         for shape in c.parameterShapes {
             let dims = "\(shape.rows)×\(shape.cols)"
             lines.append("  " + pad(shape.name, nameWidth) + pad(dims, 11) + padLeft(String(shape.rows * shape.cols), 7) + "   " + symbolicShape(shape))
         }
         lines.append("  " + pad("total", nameWidth + 11) + padLeft(String(c.parameterCount), 7))
+        lines.append("counts: " + ModelPorting.countFormulas(c).joined(separator: "; "))
+        lines.append("spectral norms: " + ModelPorting.spectralNorms(model).map { "‖\($0.0)‖₂ = \(NumberFormatting.general($0.1))" }.joined(separator: ", "))
+        let gateOrder = c.cell == .lstm ? " (gates i, f, g, o)" : c.cell == .gru ? " (gates r, z, n)" : ""
+        lines.append("PyTorch nn.\(c.cell == .rnn ? "RNN" : c.cell.rawValue.uppercased())\(gateOrder):")
+        let torch = ModelPorting.pytorch(c)
+        let torchWidth = (torch.map(\.0.count).max() ?? 0) + 2
+        lines += torch.map { "  " + pad($0.0, torchWidth) + "= " + $0.1 }
+        let kerasOrder = c.cell == .lstm ? " (gates i, f, c, o: c is g here)" : c.cell == .gru ? " (gates z, r, h: h is n here; reset_after=True)" : ""
+        lines.append("Keras\(kerasOrder):")
+        let keras = ModelPorting.keras(c)
+        let kerasWidth = (keras.map(\.0.count).max() ?? 0) + 2
+        lines += keras.map { "  " + pad($0.0, kerasWidth) + "= " + $0.1 }
         return lines
     }
 
@@ -294,9 +306,16 @@ public struct TextRenderer {
         }
         let state = c.cell == .rnn ? "s_t" : "h_t"
         if c.layers > 1 {
-            lines.append("layer ℓ = 2…\(c.layers) reads layer ℓ-1's \(state) as its x_t; the readout reads layer \(c.layers)")
+            let reads = c.layers == 2 ? "layer 2 reads layer 1's \(state) as its x_t" : "layer ℓ = 2…\(c.layers) reads layer ℓ-1's \(state) as its x_t"
+            lines.append(reads + "; the readout reads layer \(c.layers)")
         }
-        lines.append("ŷ_t = \(c.readout.rawValue)(\(state) V" + b("c") + ")")
+        if c.cell == .rnn {
+            // The lecture's o_t (for gated cells o_t is the output gate, so the readout is written whole).
+            lines.append("o_t = s_t V" + b("c"))
+            lines.append("ŷ_t = \(c.readout.rawValue)(o_t)")
+        } else {
+            lines.append("ŷ_t = \(c.readout.rawValue)(\(state) V" + b("c") + ")")
+        }
         return lines
     }
 

@@ -1,0 +1,89 @@
+import RNNRuntime
+
+/// How a model's parameters map to PyTorch's and Keras's, and how many there
+/// are, for `show net`: the classic porting bugs are a missing transpose and a
+/// wrong gate order, so both are spelled out.
+enum ModelPorting {
+    /// "4·d·(n + d + 1) = 4·3·(4 + 3 + 1) = 96" per layer, then the readout.
+    static func countFormulas(_ c: ModelConfiguration) -> [String] {
+        let g = c.cell.gates.count, d = c.hiddenSize, k = c.outputSize
+        let factor = g == 1 ? "" : "\(g)·"
+        var lines: [String] = []
+        for layer in 0..<c.layers {
+            let n = layer == 0 ? c.inputSize : d
+            let nName = layer == 0 ? "n" : "d"
+            let perGate = c.bias ? "\(nName) + d + 1" : "\(nName) + d"
+            var value = g * d * (n + d + (c.bias ? 1 : 0))
+            var formula = "\(factor)d·(\(perGate)) = \(factor)\(d)·(\(n) + \(d)\(c.bias ? " + 1" : ""))"
+            if c.cell == .gru && c.bias { formula += " + d (bh_n)"; value += d }
+            lines.append((c.layers > 1 ? "layer \(layer + 1)" : "recurrent") + ": \(formula) = \(value)")
+        }
+        lines.append("readout: k·(d\(c.bias ? " + 1" : "")) = \(k)·(\(d)\(c.bias ? " + 1" : "")) = \(k * (d + (c.bias ? 1 : 0)))")
+        return lines
+    }
+
+    /// PyTorch: nn.RNN/LSTM/GRU stores weight_ih_lL (G·d × n) = the input
+    /// weights stacked by gate and transposed, weight_hh_lL = the recurrent ones,
+    /// and two biases; the readout is an nn.Linear(d, k) with weight = Vᵀ.
+    static func pytorch(_ c: ModelConfiguration) -> [(String, String)] {
+        var rows: [(String, String)] = []
+        for layer in 0..<c.layers {
+            let p = c.layers > 1 ? "layer\(layer + 1)." : ""
+            let gates = c.cell.gates.map { $0.isEmpty ? "" : "_" + $0 }
+            func stack(_ name: String) -> String {
+                gates.count == 1 ? "\(p)\(name)ᵀ" : "[" + gates.map { "\(p)\(name)\($0)" }.joined(separator: " ") + "]ᵀ"
+            }
+            let G = c.cell.gates.count, d = c.hiddenSize, n = layer == 0 ? c.inputSize : d
+            rows.append(("weight_ih_l\(layer) (\(G * d)×\(n))", stack("U")))
+            rows.append(("weight_hh_l\(layer) (\(G * d)×\(d))", stack("W")))
+            if c.bias {
+                rows.append(("bias_ih_l\(layer)", gates.count == 1 ? "\(p)b" : "[" + gates.map { "\(p)b\($0)" }.joined(separator: " ") + "]"))
+                rows.append(("bias_hh_l\(layer)", c.cell == .gru ? "[0 0 \(p)bh_n]" : "0"))
+            }
+        }
+        rows.append(("Linear.weight (\(c.outputSize)×\(c.hiddenSize))", "Vᵀ"))
+        if c.bias { rows.append(("Linear.bias", "c")) }
+        return rows
+    }
+
+    /// Keras: kernel (n × G·d) and recurrent_kernel (d × G·d) are not
+    /// transposed, but the gate order differs: LSTM i, f, c, o (c is our g);
+    /// GRU z, r, h (h is our n), with reset_after=True's bias of shape (2, 3d).
+    static func keras(_ c: ModelConfiguration) -> [(String, String)] {
+        var rows: [(String, String)] = []
+        let order: [String]
+        switch c.cell {
+        case .rnn: order = [""]
+        case .lstm: order = ["_i", "_f", "_g", "_o"]
+        case .gru: order = ["_z", "_r", "_n"]
+        }
+        let layerName = c.cell == .rnn ? "SimpleRNN" : c.cell == .lstm ? "LSTM" : "GRU"
+        for layer in 0..<c.layers {
+            let p = c.layers > 1 ? "layer\(layer + 1)." : ""
+            func stack(_ name: String) -> String {
+                order.count == 1 ? "\(p)\(name)" : "[" + order.map { "\(p)\(name)\($0)" }.joined(separator: " ") + "]"
+            }
+            let title = c.layers > 1 ? "\(layerName) #\(layer + 1)" : layerName
+            rows.append(("\(title) kernel", stack("U")))
+            rows.append(("\(title) recurrent_kernel", stack("W")))
+            if c.bias {
+                if c.cell == .gru {
+                    rows.append(("\(title) bias (2×\(3 * c.hiddenSize))", "[" + stack("b") + "; [0 0 \(p)bh_n]]"))
+                } else {
+                    rows.append(("\(title) bias", stack("b")))
+                }
+            }
+        }
+        rows.append(("Dense kernel", "V"))
+        if c.bias { rows.append(("Dense bias", "c")) }
+        return rows
+    }
+
+    /// ‖W‖₂ of every recurrent matrix.
+    static func spectralNorms(_ model: RNNModel) -> [(String, Double)] {
+        zip(model.configuration.parameterShapes, model.parameters).compactMap { shape, value in
+            if case .recurrentWeight = shape.role { return (shape.name, LinearAlgebra.spectralNorm(value)) }
+            return nil
+        }
+    }
+}
