@@ -31,12 +31,18 @@ public struct RNNScriptCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object per cell (JSON Lines).")
     public var json = false
 
+    @Option(name: .long, help: ArgumentHelp("Also write an HTML notebook with plots to this file.", valueName: "file.html"))
+    public var report: String?
+
     public init() {}
 
     public func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
         BLASSetup.useOneThread()
-        let status = Driver(json: json).run(file: file, interactive: interactive || file == nil)
+        if report != nil && file == nil {
+            throw ValidationError("--report needs a script to run")
+        }
+        let status = Driver(json: json, reportPath: report).run(file: file, interactive: interactive || file == nil)
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 }
@@ -44,6 +50,7 @@ public struct RNNScriptCommand: ParsableCommand {
 /// Runs a file and/or the REPL over real streams.
 struct Driver {
     let json: Bool
+    var reportPath: String? = nil
 
     func run(file: String?, interactive: Bool) -> RunStatus {
         let host = FileHost(baseDirectory: "", showProgress: Terminal.isTerminal(STDERR_FILENO) && !json)
@@ -66,8 +73,18 @@ struct Driver {
                 return .ioError
             }
             host.baseDirectory = Self.directory(of: file)
+            if reportPath != nil { runner.report = HTMLReport(title: file) }
             status = runner.run(SourceFile(name: file, text: text))
             host.baseDirectory = ""
+            if let reportPath, let report = runner.report {
+                do {
+                    try host.writeFile(reportPath, contents: report.render())
+                } catch {
+                    Terminal.writeError("rnnscript: error: cannot write '\(reportPath)'\n")
+                    return .ioError
+                }
+                runner.report = nil
+            }
             if !interactive { return status }
         }
         let repl = REPL(runner: runner, host: host, reader: makeLineReader(),

@@ -36,6 +36,8 @@ public final class ScriptRunner {
     private let renderer: DiagnosticRenderer
     /// Cells run so far (numbers continue across REPL entries).
     public private(set) var cellCount = 0
+    /// When set, every cell is also added to this HTML notebook.
+    public var report: HTMLReport?
     /// The source of every entry and file that ran without an error, in order:
     /// `:save` writes it out as a script that rebuilds the session.
     public private(set) var transcript: [String] = []
@@ -180,13 +182,16 @@ public final class ScriptRunner {
             case .json:
                 output(JSONRenderer().render(cell: cellCount, line: line, source: text, kind: cell.statement.kindName, result: result))
             }
+            report?.add(cell: cellCount, source: text, text: TextRenderer().plain(result), result: result)
             if case let .train(training) = result, let failure = training.failure {
+                report?.addError(cell: cellCount, source: text, message: renderer.render(failure, in: source))
                 report([failure], source)
                 return RunStatus(failure.message.phase)
             }
             return nil
         } catch let diagnostic as Diagnostic {
             lastResult = nil
+            report?.addError(cell: cellCount, source: text, message: renderer.render(diagnostic, in: source))
             switch format {
             case .text:
                 output(TextRenderer().renderSource(cell: cellCount, source: text) + "\n")

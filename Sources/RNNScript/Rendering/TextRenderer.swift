@@ -24,6 +24,15 @@ public struct TextRenderer {
         return lines.map { $0.isEmpty ? "" : Self.indent + $0 }.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
     }
 
+    /// The result without the notebook indentation (for the HTML report).
+    func plain(_ result: CellResult) -> String {
+        body(result).map { line in
+            var line = Substring(line)
+            while line.last == " " { line = line.dropLast() }
+            return String(line)
+        }.joined(separator: "\n")
+    }
+
     func body(_ result: CellResult) -> [String] {
         switch result {
         case let .seed(n):
