@@ -140,7 +140,7 @@ enum SVGChart {
         let rows = min(m.rows, 40), cols = min(m.cols, 60)
         let lo = m.storage.min() ?? 0, hi = m.storage.max() ?? 0
         let diverging = lo < 0 && hi > 0 || (lo < 0 && hi <= 0)
-        let cell = min(24.0, min((width - left - right - 70) / Double(max(cols, 1)), 240 / Double(max(rows, 1))))
+        let cell = min(36.0, min((width - left - right - 70) / Double(max(cols, 1)), 260 / Double(max(rows, 1))))
         let h = top + Double(rows) * cell + bottom + 8
         var svg = open(title + (rows < m.rows || cols < m.cols ? " (first \(rows)×\(cols) of \(m.rows)×\(m.cols))" : ""), height: h)
         for r in 0..<rows {
@@ -166,8 +166,8 @@ enum SVGChart {
             svg += "<rect x=\"\(f(barX))\" y=\"\(f(top + Double(i) * barH / 20))\" width=\"14\" height=\"\(f(barH / 20 + 0.5))\" fill=\"\(color(v, lo: barLo, hi: barHi, diverging: diverging))\"/>"
         }
         svg += "<rect x=\"\(f(barX))\" y=\"\(f(top))\" width=\"14\" height=\"\(f(barH))\" fill=\"none\" stroke=\"#333333\"/>"
-        svg += "<text x=\"\(f(barX + 18))\" y=\"\(f(top + 9))\" font-size=\"10\">\(escape(label(barHi)))</text>"
-        svg += "<text x=\"\(f(barX + 18))\" y=\"\(f(top + barH))\" font-size=\"10\">\(escape(label(barLo)))</text>"
+        svg += "<text x=\"\(f(barX + 18))\" y=\"\(f(top + 9))\" font-size=\"10\">\(escape(NumberFormatting.printf("%.3g", barHi)))</text>"
+        svg += "<text x=\"\(f(barX + 18))\" y=\"\(f(top + barH))\" font-size=\"10\">\(escape(NumberFormatting.printf("%.3g", barLo)))</text>"
         return svg + "</svg>"
     }
 
