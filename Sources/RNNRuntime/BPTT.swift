@@ -219,12 +219,14 @@ extension RNNModel {
     ///
     ///     ∂s_t/∂s_k = Π_{j=t}^{k+1} diag(σ′(a_j)) Wᵀ
     public func stateJacobian(_ trace: ForwardTrace, from t: Int, to k: Int) -> Matrix {
+        precondition(trace.start == 0, "stateJacobian needs a trace from step 0 (steps are counted from the sequence's start)")
         precondition(0 <= k && k < t && t <= trace.stepCount, "jacobian steps out of range")
         return trace.handle.pass.jacobian(from: t, to: k)
     }
 
     /// ∂s_t/∂s_k for every k = 0 … t−1 (element k), in one sweep.
     public func stateJacobians(_ trace: ForwardTrace, from t: Int) -> [Matrix] {
+        precondition(trace.start == 0, "stateJacobians needs a trace from step 0")
         precondition(1 <= t && t <= trace.stepCount, "jacobian step out of range")
         return trace.handle.pass.jacobians(from: t)
     }
