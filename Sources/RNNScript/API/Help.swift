@@ -83,7 +83,7 @@ public enum Help {
         "adagrad": "adagrad (lr 0.01, lr_decay 0, eps 1e-10): s += g²; θ -= lr/(1 + (t-1)·lr_decay) · g / (√s + eps).",
         "rmsprop": "rmsprop (lr 0.01, alpha 0.99, eps 1e-8, momentum 0, centered off): v = α v + (1-α) g²; θ -= lr · g / (√v + eps).",
         "adam": "adam (lr 0.001, beta1 0.9, beta2 0.999, eps 1e-8): m, v moments; θ -= lr/(1-β1^t) · m / (√v/√(1-β2^t) + eps).",
-        "functions": "norm (Frobenius), spectral (‖·‖₂), max, min, mean, sum, shape, abs, transpose; + - * / elementwise, @ matrix product; m[i, j], m[i], m[:, j] from 0.",
+        "functions": "norm (Frobenius), spectral (‖·‖₂), max, min, mean, sum, shape, abs, transpose, log, exp, sqrt; + - * / elementwise, @ matrix product; m[i, j], m[i], m[:, j] from 0; loss M on S with L, predict M on S, gradcheck M on S with L.",
         "clip": "clip value V clamps each gradient element to [-V, V]; clip norm N scales all by N/(‖g‖ + 1e-6) when that is below 1.",
         "truncate": "truncate K: chunks of K steps, the entering state a constant, an update per chunk; truncate K window: each L_t through its last K steps.",
     ]

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import RNNRuntime
 
 extension Interpreter {
@@ -58,6 +61,9 @@ extension Interpreter {
         case let .loss(model, sequence, loss):
             guard case let .loss(kind)? = state.symbols[loss.name] else { preconditionFailure("checked loss missing") }
             return .number(state.slot(model.name).model.batchLoss(state.sequences(sequence.name).map(\.example), loss: kind))
+        case let .gradcheck(model, sequence, loss):
+            guard case let .loss(kind)? = state.symbols[loss.name] else { preconditionFailure("checked loss missing") }
+            return .number(state.slot(model.name).model.gradientCheck(state.sequence(sequence.name).example, loss: kind).max() ?? 0)
         case let .predict(model, sequence):
             // The most probable target symbol at every step that has a target, as text.
             let m = state.slot(model.name).model
@@ -110,6 +116,10 @@ extension Interpreter {
             if case let .number(x) = argument { return .number(abs(x)) }
             return .matrix(m.map { abs($0) })
         case "transpose": return .matrix(m.transposed)
+        case "log", "exp", "sqrt":
+            let f: (Double) -> Double = function == "log" ? { Glibc.log($0) } : function == "exp" ? { Glibc.exp($0) } : { $0.squareRoot() }
+            if case let .number(x) = argument { return .number(f(x)) }
+            return .matrix(m.map(f))
         default: preconditionFailure("checked function \(function) missing")
         }
     }

@@ -3,6 +3,7 @@ import RNNRuntime
 /// The functions of inspection expressions, with their arity.
 public let expressionFunctions: [String: Int] = [
     "norm": 1, "spectral": 1, "max": 1, "min": 1, "mean": 1, "sum": 1, "shape": 1, "abs": 1, "transpose": 1,
+    "log": 1, "exp": 1, "sqrt": 1,
 ]
 
 /// Members a sequence exposes as matrices: `deep.inputs`, `deep.targets`.
@@ -28,6 +29,10 @@ extension Checker {
             }
             try checkPath(path, allowWhole: false, parametersOnly: true)
         case let .loss(model, sequence, loss):
+            _ = try checkFit(model, sequence)
+            _ = try lookupLoss(loss)
+        case let .gradcheck(model, sequence, loss):
+            _ = try lookupSequence(sequence)
             _ = try checkFit(model, sequence)
             _ = try lookupLoss(loss)
         case let .predict(model, sequence):

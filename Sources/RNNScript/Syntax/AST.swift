@@ -54,6 +54,8 @@ public struct Expression: Equatable, Sendable {
         case loss(model: Identifier, sequence: Identifier, loss: Identifier)
         /// `predict net on deep`: the greedy prediction at every step with a target, as text.
         case predict(model: Identifier, sequence: Identifier)
+        /// `gradcheck net on deep with xent`: the largest relative error over all parameters.
+        case gradcheck(model: Identifier, sequence: Identifier, loss: Identifier)
         case call(Identifier, [Expression])
         case negate(Expression)
         case binary(BinaryOperator, Expression, Expression)

@@ -931,6 +931,7 @@ public struct Parser {
 
     /// primary ::= INTEGER | NUMBER | STRING | path | 'grad' path
     ///           | 'loss' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER | 'predict' IDENTIFIER 'on' IDENTIFIER
+    ///           | 'gradcheck' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER
     ///           | call | '(' expression ')' | '[' (literal (',' literal)* ','?)? ']'
     mutating func parsePrimary() throws -> Expression {
         let token = current
@@ -955,6 +956,12 @@ public struct Parser {
             try expect(.with, "'with' and a loss")
             let loss = try parseIdentifier("a loss name")
             return Expression(kind: .loss(model: model, sequence: sequence, loss: loss), range: SourceRange(start, previous.range.end))
+        case .keyword(.gradcheck):
+            advance()
+            let (model, sequence) = try parseModelOnSequence()
+            try expect(.with, "'with' and a loss")
+            let loss = try parseIdentifier("a loss name")
+            return Expression(kind: .gradcheck(model: model, sequence: sequence, loss: loss), range: SourceRange(start, previous.range.end))
         case .keyword(.predict):
             advance()
             let (model, sequence) = try parseModelOnSequence()

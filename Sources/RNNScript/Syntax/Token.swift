@@ -56,6 +56,7 @@ public struct Token: Equatable, Sendable {
         case .endOfInput: return "end of input"
         case .string: return "string \"\(value)\""
         case .integer, .number: return "number \(value)"
+        case .keyword: return "keyword '\(value)'"
         default: return "'\(value)'"
         }
     }
