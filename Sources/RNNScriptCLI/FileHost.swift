@@ -10,11 +10,36 @@ final class FileHost: ScriptHost {
     /// The folder relative paths resolve against ("" for the working directory).
     var baseDirectory: String
     let showProgress: Bool
+    /// `--timing`: time every train and report it on stderr.
+    var timing = false
     private var lastDrawn = -1
 
     init(baseDirectory: String, showProgress: Bool) {
         self.baseDirectory = baseDirectory
         self.showProgress = showProgress
+    }
+
+    func clock() -> Double? {
+        guard timing else { return nil }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+    }
+
+    func trainingTimed(model: String, steps: Int, seconds: Double) {
+        let rate = seconds > 0 ? Double(steps) / seconds : 0
+        Terminal.writeError("timing: train \(model): \(steps) chars in \(NumberFormatting.printf("%.3f", seconds)) s, "
+                            + "\(NumberFormatting.printf("%.0f", rate)) chars/s, peak memory \(Self.peakMemoryMiB()) MiB\n")
+    }
+
+    /// The process's peak resident memory (VmHWM), in MiB.
+    static func peakMemoryMiB() -> String {
+        guard let status = try? read("/proc/self/status", shownAs: "status") else { return "?" }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kib = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return NumberFormatting.printf("%.1f", kib / 1024)
+        }
+        return "?"
     }
 
     func resolve(_ path: String) -> String {

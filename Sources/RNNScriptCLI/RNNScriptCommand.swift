@@ -34,6 +34,9 @@ public struct RNNScriptCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write an HTML notebook with plots to this file.", valueName: "file.html"))
     public var report: String?
 
+    @Flag(name: .long, help: "Report the time and characters per second of every train on stderr (and in --json).")
+    public var timing = false
+
     public init() {}
 
     public func run() throws {
@@ -42,7 +45,7 @@ public struct RNNScriptCommand: ParsableCommand {
         if report != nil && file == nil {
             throw ValidationError("--report needs a script to run")
         }
-        let status = Driver(json: json, reportPath: report).run(file: file, interactive: interactive || file == nil)
+        let status = Driver(json: json, reportPath: report, timing: timing).run(file: file, interactive: interactive || file == nil)
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 }
@@ -51,9 +54,11 @@ public struct RNNScriptCommand: ParsableCommand {
 struct Driver {
     let json: Bool
     var reportPath: String? = nil
+    var timing = false
 
     func run(file: String?, interactive: Bool) -> RunStatus {
         let host = FileHost(baseDirectory: "", showProgress: Terminal.isTerminal(STDERR_FILENO) && !json)
+        host.timing = timing
         let runner = ScriptRunner(
             host: host, format: json ? .json : .text, useColor: Terminal.colorAllowed(STDERR_FILENO),
             output: Terminal.write, errors: Terminal.writeError)

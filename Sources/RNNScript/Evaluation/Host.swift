@@ -10,6 +10,16 @@ public protocol ScriptHost: AnyObject {
     func trainingFinished()
     /// Polled between updates: true stops training early (Ctrl-C).
     func shouldInterrupt() -> Bool
+    /// Seconds on a monotonic clock when `--timing` is on, nil otherwise (so
+    /// outputs stay byte-identical unless timing is asked for).
+    func clock() -> Double?
+    /// Told the time a `train` took (with `--timing`).
+    func trainingTimed(model: String, steps: Int, seconds: Double)
+}
+
+extension ScriptHost {
+    public func clock() -> Double? { nil }
+    public func trainingTimed(model: String, steps: Int, seconds: Double) {}
 }
 
 public enum HostError: Error, Equatable, Sendable {

@@ -223,11 +223,18 @@ public struct Interpreter {
         var slot = state.slot(model)
         let host = self.host
         var random = state.random
+        let started = host.clock()
         let result = slot.model.train(
             on: data, loss: loss, optimizer: &optimizerState, options: options, random: &random, validation: held,
             onEpoch: { epoch, value in host.trainingProgress(epoch: epoch, of: options.epochs, loss: value) },
             shouldStop: { host.shouldInterrupt() })
         host.trainingFinished()
+        var timing: (steps: Int, seconds: Double)?
+        if let started, let finished = host.clock() {
+            let perEpoch = data.reduce(0) { $0 + $1.stepCount(slot.model.configuration.outputs) }
+            timing = (perEpoch * result.epochLosses.count, finished - started)
+            host.trainingTimed(model: model, steps: timing!.steps, seconds: timing!.seconds)
+        }
         state.random = random
         slot.lastLosses = result.epochLosses
         slot.gradients = nil
@@ -244,7 +251,7 @@ public struct Interpreter {
         return .train(TrainReport(model: model, epochs: options.epochs, losses: result.epochLosses,
                                   validationLosses: result.validationLosses, updates: result.updates,
                                   reportEvery: every, options: options, stop: result.stop, updateLog: result.updateLog,
-                                  parameterNames: slot.model.parameterNames, failure: failure))
+                                  parameterNames: slot.model.parameterNames, timing: timing, failure: failure))
     }
 
     private mutating func expect(

@@ -108,6 +108,12 @@ public struct JSONRenderer {
                 ("loss", report.losses.last.map(JSON.number) ?? .null),
                 ("epochs", .number(Double(report.losses.count))), ("updates", .number(Double(report.updates))),
             ]
+            if let timing = report.timing {
+                pairs.append(("timing", .object([
+                    ("steps", .number(Double(timing.steps))), ("seconds", .number(timing.seconds)),
+                    ("chars_per_s", .number(timing.seconds > 0 ? Double(timing.steps) / timing.seconds : 0)),
+                ])))
+            }
             if !report.updateLog.isEmpty {
                 pairs.append(("log", .array(report.updateLog.map { record in .object([
                     ("update", .number(Double(record.update))), ("epoch", .number(Double(record.epoch))),

@@ -124,7 +124,7 @@ public struct TextRenderer {
             if report.passed {
                 return ["passed: \(report.source) = \(actual) \(report.op.rawValue) \(expected)\(within)"]
             }
-            return ["FAILED: expected \(report.source) \(report.op.rawValue) \(expected)\(within), but it is \(actual)"]
+            return ["FAILED: expected \(report.source) \(report.op.rawValue) \(exact(report.expected))\(within), but \(failureDetail(report))"]
         case let .flow(report): return flowLines(report)
         case let .decomposition(report): return decompositionLines(report)
         case let .comparison(report): return comparisonLines(report)
@@ -208,6 +208,55 @@ public struct TextRenderer {
             if m.count <= 8 { return "[" + (0..<m.rows).map { vectorText(m.row($0)) }.joined(separator: ", ") + "]" }
             return "a \(m.rows)×\(m.cols) matrix"
         case let .declaration(name, v): return "\(v.kindName) \(name)"
+        }
+    }
+
+    /// A value written so that two different values never look the same:
+    /// numbers in round-trip precision, small matrices in full.
+    func exact(_ value: Value) -> String {
+        switch value {
+        case let .number(x): return NumberFormatting.roundTrip(x)
+        case let .matrix(m) where m.count <= 12:
+            return "[" + (0..<m.rows).map { r in "[" + m.row(r).map(NumberFormatting.roundTrip).joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
+        default: return inlineValue(value)
+        }
+    }
+
+    /// What a failed expectation found: the value, or for a matrix the first
+    /// element that fails and the largest difference.
+    func failureDetail(_ report: ExpectationReport) -> String {
+        switch (report.actual, report.expected) {
+        case let (.matrix(a), .matrix(b)) where a.rows == b.rows && a.cols == b.cols:
+            var largest = 0.0
+            var first: (Int, Int)?
+            for r in 0..<a.rows {
+                for c in 0..<a.cols {
+                    let d = abs(a[r, c] - b[r, c])
+                    largest = max(largest, d)
+                    if first == nil && d > 0 { first = (r, c) }
+                }
+            }
+            guard let (r, c) = first else { return "it is \(exact(report.actual))" }
+            return "element [\(r), \(c)] is \(NumberFormatting.roundTrip(a[r, c])), not \(NumberFormatting.roundTrip(b[r, c])) (largest difference \(NumberFormatting.scientific(largest, 3)))"
+        case let (.matrix(a), .number(b)):
+            for r in 0..<a.rows {
+                for c in 0..<a.cols where !Self.holds(a[r, c], report.op, b, report.tolerance) {
+                    return "element [\(r), \(c)] is \(NumberFormatting.roundTrip(a[r, c]))"
+                }
+            }
+            return "it is \(exact(report.actual))"
+        default:
+            return "it is \(exact(report.actual))"
+        }
+    }
+
+    static func holds(_ a: Double, _ op: ComparisonOperator, _ b: Double, _ tolerance: Double?) -> Bool {
+        switch op {
+        case .less: return a < b
+        case .lessEqual: return a <= b
+        case .greater: return a > b
+        case .greaterEqual: return a >= b
+        case .equal: return abs(a - b) <= (tolerance ?? 1e-9 * max(1, abs(b)))
         }
     }
 

@@ -91,6 +91,21 @@ extension Checker {
                                                       targets: Matrix(rows: 1, cols: 1, storage: [v[i + w]])))
             }
             return DatasetData(name: name.name, sequences: sequences)
+        case let .parts(count, path, vocabularyName):
+            let vocabulary = try lookupVocabulary(vocabularyName)
+            let text = try read(path)
+            let symbols = try symbolIndices(Substring(text), vocabulary, literal: nil, origin: path.value, range: path.range)
+            let n = Int(count.value), length = symbols.count / max(n, 1)
+            guard n >= 1, length >= 2 else {
+                throw Diagnostic(.valueOutOfRange("number of parts", value: count.text,
+                                                  allowed: "1 to \(symbols.count / 2) for the \(symbols.count) symbols of \(path.value)"), at: count.range)
+            }
+            // Part i: symbols [i·length, (i+1)·length); inputs all but the last, targets the next symbol.
+            let sequences = (0..<n).map { i -> SequenceData in
+                let part = Array(symbols[(i * length)..<((i + 1) * length)])
+                return classSequence("\(name.name)[\(i + 1)]", Array(part.dropLast()), vocabulary, Array(part.dropFirst()), vocabulary)
+            }
+            return DatasetData(name: name.name, sequences: sequences)
         case let .lines(path, vocabularyName, target):
             let vocabulary = try lookupVocabulary(vocabularyName)
             let text = try read(path)

@@ -167,6 +167,9 @@ public enum DatasetSource: Equatable, Sendable {
     case windows(Identifier, size: NumberLiteral)
     /// One sequence per non-empty line of a file.
     case lines(StringLiteral, vocabulary: Identifier, target: LinesTarget)
+    /// A file's text cut into N consecutive parts of equal length, to train as
+    /// N parallel streams (`batch N`): the char-rnn way of batching one text.
+    case parts(NumberLiteral, StringLiteral, vocabulary: Identifier)
 }
 
 /// `chars of "f"`, `words of tagged "f"`, … with extra symbols.

@@ -200,7 +200,15 @@ public struct Parser {
         case .keyword(.forward): kind = try parseForwardStatement()
         case .keyword(.backward): kind = try parseBackwardStatement()
         case .keyword(.show): kind = try parseShowStatement()
-        case .keyword(.gradcheck): kind = try parseGradcheckStatement()
+        case .keyword(.gradcheck):
+            // `gradcheck M on S with L` alone is the statement; followed by an
+            // operator or an index it was the start of an expression.
+            let begin = index
+            kind = try parseGradcheckStatement()
+            if [.plus, .minus, .star, .slash, .at, .leftBracket].contains(current.kind) {
+                index = begin
+                return Statement(kind: .expression(try parseExpression()), range: SourceRange(start, previous.range.end))
+            }
         case .keyword(.jacobian): kind = try parseJacobianStatement()
         case .keyword(.train): kind = try parseTrainStatement()
         case .keyword(.expect): kind = try parseExpectStatement()
@@ -291,7 +299,8 @@ public struct Parser {
 
     /// dataset-declaration ::= 'dataset' IDENTIFIER '=' ( '[' (IDENTIFIER (',' IDENTIFIER)* ','?)? ']'
     ///                       | 'windows' 'of' IDENTIFIER 'size' INTEGER
-    ///                       | 'lines' 'of' STRING 'over' IDENTIFIER lines-target )
+    ///                       | 'lines' 'of' STRING 'over' IDENTIFIER lines-target
+    ///                       | 'parts' INTEGER 'of' STRING 'over' IDENTIFIER 'predicting' 'next' )
     /// lines-target ::= 'predicting' 'next' | 'tagged' 'over' IDENTIFIER | 'labelled' 'over' IDENTIFIER
     mutating func parseDatasetDeclaration() throws -> Statement.Kind {
         try expect(.dataset)
@@ -308,7 +317,17 @@ public struct Parser {
             try expect(.size, "'size' and the number of steps per window")
             return .dataset(name, .windows(series, size: try parseInteger("a window size")))
         }
-        guard match(.lines) else { throw error(expected: "'[', 'windows of' or 'lines of'") }
+        if match(.parts) {
+            let count = try parseInteger("a number of parts")
+            try expect(.of, "'of' and a file name")
+            let path = try parseStringLiteral("a file name in double quotes")
+            try expect(.over, "'over' and a vocabulary")
+            let vocabulary = try parseIdentifier("a vocabulary name")
+            try expect(.predicting, "'predicting next'")
+            try expect(.next, "'next' after 'predicting'")
+            return .dataset(name, .parts(count, path, vocabulary: vocabulary))
+        }
+        guard match(.lines) else { throw error(expected: "'[', 'windows of', 'lines of' or 'parts N of'") }
         try expect(.of, "'of' and a file name")
         let path = try parseStringLiteral("a file name in double quotes")
         try expect(.over, "'over' and a vocabulary")
