@@ -9,7 +9,7 @@ protocol EnginePass: AnyObject {
 }
 
 extension Workspace: EnginePass {
-    func gradients(window: Int?) -> [Matrix] { backward(window: window).unpack(net.configuration) }
+    func gradients(window: Int?) -> [Matrix] { net.matrices(backward(window: window)) }
     func jacobian(from t: Int, to k: Int) -> Matrix { stateJacobian(from: t, to: k) }
     func jacobians(from t: Int) -> [Matrix] { stateJacobians(from: t) }
 }
@@ -176,7 +176,7 @@ extension RNNModel {
         if case let .window(k) = truncation { window = k }
         for span in spans {
             w.forward(batch, span: span, entering: state, loss: loss, scale: F(1) / F(Double(batch.count)))
-            let g = w.backward(window: window).unpack(configuration)
+            let g = w.net.matrices(w.backward(window: window))
             for i in total.indices { total[i].add(g[i]) }
             for b in losses.indices { losses[b] += w.sequenceLosses[b] }
             state = w.finalState()
@@ -203,7 +203,7 @@ extension RNNModel {
             if t == step { value = w.stepLosses[index] } else { for j in 0..<k { w.dO[t * k + j] = 0 } }
             index += 1
         }
-        return (value, w.backward(window: nil).unpack(configuration))
+        return (value, w.net.matrices(w.backward(window: nil)))
     }
 
     /// The spans a sequence of `steps` steps is cut into.

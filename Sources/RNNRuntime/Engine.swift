@@ -13,97 +13,104 @@
 /// steps from last to first and, inside a step, layers from top to bottom; the
 /// same walk serves full BPTT, windowed truncation and Jacobians.
 
-/// One layer's parameters in working precision, gates side by side.
-struct PackedLayer<F: RNNScalar> {
+/// Where each tensor of a network lives in one flat buffer: per layer the
+/// input weights (n_ℓ × G·d, gates side by side), the recurrent weights
+/// (d × G·d), the biases (G·d) and the GRU's bh_n (d); then V (d × k) and c.
+/// Parameters, gradients and optimizer state all use this layout, so training
+/// never repacks: each matrix product reads and writes its slice in place.
+struct PackedLayout: Sendable {
+    struct Layer: Sendable {
+        var inputWidth: Int
+        var u: Int, w: Int
+        var b: Int?, bhn: Int?
+    }
     let cell: CellKind
-    let inputWidth: Int
     let hidden: Int
+    let outputs: Int
     var gateCount: Int { cell.gates.count }
     var width: Int { gateCount * hidden }
-    /// inputWidth × G·d
-    var U: [F]
-    /// d × G·d
-    var W: [F]
-    /// G·d, or empty without bias
-    var b: [F]
-    /// d (GRU's bh_n), or empty
-    var bhn: [F]
-}
+    var layers: [Layer] = []
+    var v = 0
+    var c: Int?
+    var count = 0
 
-/// A whole network in working precision.
-struct PackedNetwork<F: RNNScalar> {
-    var layers: [PackedLayer<F>]
-    /// d × k
-    var V: [F]
-    /// k, or empty without bias
-    var c: [F]
-    let configuration: ModelConfiguration
-
-    /// Packs a model's Float64 parameters.
-    init(_ model: RNNModel) {
-        let cfg = model.configuration
-        configuration = cfg
-        let d = cfg.hiddenSize, k = cfg.outputSize, G = cfg.cell.gates.count
-        layers = (0..<cfg.layers).map { l in
+    init(_ cfg: ModelConfiguration) {
+        cell = cfg.cell
+        hidden = cfg.hiddenSize
+        outputs = cfg.outputSize
+        let d = cfg.hiddenSize, width = cfg.cell.gates.count * d
+        var offset = 0
+        for l in 0..<cfg.layers {
             let n = l == 0 ? cfg.inputSize : d
-            return PackedLayer(cell: cfg.cell, inputWidth: n, hidden: d,
-                               U: [F](repeating: 0, count: n * G * d), W: [F](repeating: 0, count: d * G * d),
-                               b: cfg.bias ? [F](repeating: 0, count: G * d) : [],
-                               bhn: cfg.bias && cfg.cell == .gru ? [F](repeating: 0, count: d) : [])
+            var layer = Layer(inputWidth: n, u: offset, w: offset + n * width, b: nil, bhn: nil)
+            offset += n * width + d * width
+            if cfg.bias { layer.b = offset; offset += width }
+            if cfg.bias && cfg.cell == .gru { layer.bhn = offset; offset += d }
+            layers.append(layer)
         }
-        V = [F](repeating: 0, count: d * k)
-        c = cfg.bias ? [F](repeating: 0, count: k) : []
-        for (shape, value) in zip(cfg.parameterShapes, model.parameters) {
+        v = offset
+        offset += d * cfg.outputSize
+        if cfg.bias { c = offset; offset += cfg.outputSize }
+        count = offset
+    }
+
+    /// The flat position of element (r, j) of each parameter, in `parameterShapes` order.
+    func positions(_ cfg: ModelConfiguration) -> [[Int]] {
+        let d = hidden, ld = width
+        return cfg.parameterShapes.map { shape in
             let g = shape.gate
+            var out = [Int]()
+            out.reserveCapacity(shape.rows * shape.cols)
             switch shape.role {
-            case .inputWeight, .recurrentWeight:
-                let isInput = { if case .inputWeight = shape.role { return true } else { return false } }()
-                let ld = G * d
-                for r in 0..<shape.rows {
-                    for j in 0..<d {
-                        let v = F(value.storage[r * d + j])
-                        if isInput { layers[shape.layer].U[r * ld + g * d + j] = v } else { layers[shape.layer].W[r * ld + g * d + j] = v }
-                    }
-                }
+            case .inputWeight:
+                for r in 0..<shape.rows { for j in 0..<d { out.append(layers[shape.layer].u + r * ld + g * d + j) } }
+            case .recurrentWeight:
+                for r in 0..<shape.rows { for j in 0..<d { out.append(layers[shape.layer].w + r * ld + g * d + j) } }
             case .bias:
-                for j in 0..<d { layers[shape.layer].b[g * d + j] = F(value.storage[j]) }
+                for j in 0..<d { out.append(layers[shape.layer].b! + g * d + j) }
             case .hiddenBias:
-                for j in 0..<d { layers[shape.layer].bhn[j] = F(value.storage[j]) }
+                for j in 0..<d { out.append(layers[shape.layer].bhn! + j) }
             case .outputWeight:
-                V = value.storage.map { F($0) }
+                for i in 0..<(shape.rows * shape.cols) { out.append(v + i) }
             case .outputBias:
-                c = value.storage.map { F($0) }
+                for i in 0..<shape.cols { out.append(c! + i) }
             }
+            return out
         }
+    }
+
+    /// Per-parameter values (row-major, `parameterShapes` order) packed into one buffer.
+    func pack<F: RNNScalar>(_ values: [[Double]], positions: [[Int]]) -> [F] {
+        var flat = [F](repeating: 0, count: count)
+        for (p, list) in positions.enumerated() { for (i, at) in list.enumerated() { flat[at] = F(values[p][i]) } }
+        return flat
+    }
+
+    /// A packed buffer back to per-parameter values.
+    func unpack<F: RNNScalar>(_ flat: [F], positions: [[Int]]) -> [[Double]] {
+        positions.map { list in list.map { flat[$0].double } }
     }
 }
 
-/// Gradients in working precision, shaped like a `PackedNetwork`.
-struct PackedGradients<F: RNNScalar> {
-    var U: [[F]], W: [[F]], b: [[F]], bhn: [[F]]
-    var V: [F], c: [F]
+/// A whole network in working precision: one flat buffer in `PackedLayout` order.
+struct PackedNetwork<F: RNNScalar> {
+    let configuration: ModelConfiguration
+    let layout: PackedLayout
+    let positions: [[Int]]
+    var values: [F]
 
-    /// Unpacks into one Float64 matrix per parameter, aligned with `parameterShapes`.
-    func unpack(_ cfg: ModelConfiguration) -> [Matrix] {
-        let d = cfg.hiddenSize, G = cfg.cell.gates.count
-        return cfg.parameterShapes.map { shape in
-            var m = Matrix(rows: shape.rows, cols: shape.cols)
-            let g = shape.gate, ld = G * d
-            switch shape.role {
-            case .inputWeight:
-                for r in 0..<shape.rows { for j in 0..<d { m.storage[r * d + j] = U[shape.layer][r * ld + g * d + j].double } }
-            case .recurrentWeight:
-                for r in 0..<shape.rows { for j in 0..<d { m.storage[r * d + j] = W[shape.layer][r * ld + g * d + j].double } }
-            case .bias:
-                for j in 0..<d { m.storage[j] = b[shape.layer][g * d + j].double }
-            case .hiddenBias:
-                for j in 0..<d { m.storage[j] = bhn[shape.layer][j].double }
-            case .outputWeight:
-                m.storage = V.map(\.double)
-            case .outputBias:
-                m.storage = c.map(\.double)
-            }
-            return m
+    /// Packs a model's Float64 parameters.
+    init(_ model: RNNModel) {
+        configuration = model.configuration
+        layout = PackedLayout(model.configuration)
+        positions = layout.positions(model.configuration)
+        values = layout.pack(model.parameters.map(\.storage), positions: positions)
+    }
+
+    /// Per-parameter matrices (Float64) from a packed buffer of this layout.
+    func matrices(_ flat: [F]) -> [Matrix] {
+        zip(configuration.parameterShapes, layout.unpack(flat, positions: positions)).map {
+            Matrix(rows: $0.rows, cols: $0.cols, storage: $1)
         }
     }
 }
@@ -139,6 +146,8 @@ final class Workspace<F: RNNScalar> {
     var stepLosses: [Double]
 
     // Backward buffers.
+    /// ∂L/∂θ in `PackedLayout` order, filled by `backward`.
+    var grads: [F]
     var dP: [[F]], dQ: [[F]]
     var fromReadout: [F]
     var carryH: [[F]], carryC: [[F]], external: [[F]]
@@ -161,6 +170,7 @@ final class Workspace<F: RNNScalar> {
         hasTarget = [Bool](repeating: false, count: rows)
         sequenceLosses = [Double](repeating: 0, count: B)
         stepLosses = []
+        grads = [F](repeating: 0, count: network.layout.count)
         dP = pre
         dQ = cfg.cell == .gru ? pre : []
         fromReadout = [F](repeating: 0, count: rows * d)
@@ -230,35 +240,35 @@ final class Workspace<F: RNNScalar> {
 
     /// One layer over the whole span.
     private func forwardLayer(_ l: Int) {
-        let layer = net.layers[l]
-        let width = layer.width, ni = layer.inputWidth, rows = T * B
+        let layer = net.layout.layers[l]
+        let width = net.layout.width, ni = layer.inputWidth, rows = T * B
         let activation = net.configuration.activation
+        net.values.withUnsafeBufferPointer { NP in
+        let N = NP.baseAddress!
         pre[l].withUnsafeMutableBufferPointer { P in
             // P = X·U + b for every step at once.
-            if !layer.b.isEmpty {
-                for r in 0..<rows { for j in 0..<width { P[r * width + j] = layer.b[j] } }
+            if let bo = layer.b {
+                for r in 0..<rows { for j in 0..<width { P[r * width + j] = N[bo + j] } }
             }
             let source = l == 0 ? x : H[l - 1]
             source.withUnsafeBufferPointer { X in
                 let base = l == 0 ? X.baseAddress! : X.baseAddress! + B * d
-                layer.U.withUnsafeBufferPointer { Up in
-                    F.product(false, false, m: rows, n: width, k: ni, base, lda: ni, Up.baseAddress!, ldb: width,
-                              beta: layer.b.isEmpty ? 0 : 1, P.baseAddress!, ldc: width)
-                }
+                F.product(false, false, m: rows, n: width, k: ni, base, lda: ni, N + layer.u, ldb: width,
+                          beta: layer.b == nil ? 0 : 1, P.baseAddress!, ldc: width)
             }
             H[l].withUnsafeMutableBufferPointer { Hp in
-                layer.W.withUnsafeBufferPointer { Wp in
+                do { let Wp = N + layer.w
                     for t in 0..<T {
                         let p = P.baseAddress! + t * B * width
                         let hPrev = Hp.baseAddress! + t * B * d, hNext = Hp.baseAddress! + (t + 1) * B * d
                         switch cell {
                         case .rnn:
                             // a_t = x_t U + b + s_{t-1} W;  s_t = σ(a_t)
-                            F.product(false, false, m: B, n: d, k: d, hPrev, lda: d, Wp.baseAddress!, ldb: d, beta: 1, p, ldc: d)
+                            F.product(false, false, m: B, n: d, k: d, hPrev, lda: d, Wp, ldb: d, beta: 1, p, ldc: d)
                             for i in 0..<(B * d) { hNext[i] = activation.apply(p[i]) }
                         case .lstm:
                             // [i f g o] = act(x U + b + h W);  c_t = f⊙c_{t-1} + i⊙g;  h_t = o⊙tanh(c_t)
-                            F.product(false, false, m: B, n: width, k: d, hPrev, lda: d, Wp.baseAddress!, ldb: width, beta: 1, p, ldc: width)
+                            F.product(false, false, m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: 1, p, ldc: width)
                             C[l].withUnsafeMutableBufferPointer { Cp in
                                 let cPrev = Cp.baseAddress! + t * B * d, cNext = Cp.baseAddress! + (t + 1) * B * d
                                 for b in 0..<B {
@@ -276,14 +286,14 @@ final class Workspace<F: RNNScalar> {
                         case .gru:
                             // r, z = σ(x U + b + h W);  n = tanh(x U_n + b_n + r⊙(h W_n + bh_n));  h_t = (1−z)⊙n + z⊙h_{t−1}
                             scratch.withUnsafeMutableBufferPointer { Q in
-                                F.product(false, false, m: B, n: width, k: d, hPrev, lda: d, Wp.baseAddress!, ldb: width, beta: 0, Q.baseAddress!, ldc: width)
+                                F.product(false, false, m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: 0, Q.baseAddress!, ldc: width)
                                 HN[l].withUnsafeMutableBufferPointer { HNp in
                                     let hn = HNp.baseAddress! + t * B * d
                                     for b in 0..<B {
                                         let g = p + b * width, q = Q.baseAddress! + b * width
                                         for j in 0..<d {
                                             let r = F.sigmoid(g[j] + q[j]), z = F.sigmoid(g[d + j] + q[d + j])
-                                            let hidden = q[2 * d + j] + (layer.bhn.isEmpty ? 0 : layer.bhn[j])
+                                            let hidden = q[2 * d + j] + (layer.bhn.map { N[$0 + j] } ?? 0)
                                             let nv = F.tanh(g[2 * d + j] + r * hidden)
                                             g[j] = r; g[d + j] = z; g[2 * d + j] = nv
                                             hn[b * d + j] = hidden
@@ -299,15 +309,18 @@ final class Workspace<F: RNNScalar> {
         }
     }
 
+    }
+
     /// o = H_top·V + c over the span, ŷ = O(o), and the losses and ∂L/∂o where targets are.
     private func readout(_ batch: [SequenceExample], loss: LossKind, scale: F) {
         let rows = T * B, cfg = net.configuration
-        logits.withUnsafeMutableBufferPointer { O in
-            if !net.c.isEmpty { for r in 0..<rows { for j in 0..<k { O[r * k + j] = net.c[j] } } }
-            H[L - 1].withUnsafeBufferPointer { Hp in
-                net.V.withUnsafeBufferPointer { Vp in
-                    F.product(false, false, m: rows, n: k, k: d, Hp.baseAddress! + B * d, lda: d, Vp.baseAddress!, ldb: k,
-                              beta: net.c.isEmpty ? 0 : 1, O.baseAddress!, ldc: k)
+        let layout = net.layout
+        net.values.withUnsafeBufferPointer { NP in
+            logits.withUnsafeMutableBufferPointer { O in
+                if let co = layout.c { for r in 0..<rows { for j in 0..<k { O[r * k + j] = NP[co + j] } } }
+                H[L - 1].withUnsafeBufferPointer { Hp in
+                    F.product(false, false, m: rows, n: k, k: d, Hp.baseAddress! + B * d, lda: d, NP.baseAddress! + layout.v, ldb: k,
+                              beta: layout.c == nil ? 0 : 1, O.baseAddress!, ldc: k)
                 }
             }
         }
@@ -350,17 +363,19 @@ final class Workspace<F: RNNScalar> {
     /// Gradients of the span's (scaled) loss with respect to every parameter.
     /// The entering states are constants. With `window` K, each L_t reaches
     /// back through its K most recent steps only.
-    func backward(window: Int?) -> PackedGradients<F> {
+    @discardableResult
+    func backward(window: Int?) -> [F] {
         let rows = T * B
         for l in 0..<L {
             zero(&dP[l])
             if cell == .gru { zero(&dQ[l]) }
         }
         // The readout's share of ∂L/∂h_t for every step: ∂L/∂O · Vᵀ.
-        fromReadout.withUnsafeMutableBufferPointer { R in
-            dO.withUnsafeBufferPointer { D in
-                net.V.withUnsafeBufferPointer { Vp in
-                    F.product(false, true, m: rows, n: d, k: k, D.baseAddress!, lda: k, Vp.baseAddress!, ldb: k, beta: 0, R.baseAddress!, ldc: d)
+        let v = net.layout.v
+        net.values.withUnsafeBufferPointer { NP in
+            fromReadout.withUnsafeMutableBufferPointer { R in
+                dO.withUnsafeBufferPointer { D in
+                    F.product(false, true, m: rows, n: d, k: k, D.baseAddress!, lda: k, NP.baseAddress! + v, ldb: k, beta: 0, R.baseAddress!, ldc: d)
                 }
             }
         }
@@ -379,7 +394,8 @@ final class Workspace<F: RNNScalar> {
                 walkStep(step, seedTop: true, propagate: step > 0)
             }
         }
-        return weightGradients()
+        weightGradients()
+        return grads
     }
 
     private func zero(_ a: inout [F]) {
@@ -425,7 +441,7 @@ final class Workspace<F: RNNScalar> {
     /// into stepP (for U and b) and stepQ (for W), adds them into dP/dQ, sets
     /// `external[l]` to ∂L/∂x_t and the carries to ∂L/∂h_{t−1}, ∂L/∂c_{t−1}.
     private func cellBackward(_ l: Int, _ t: Int, propagate: Bool) {
-        let layer = net.layers[l], width = layer.width
+        let layer = net.layout.layers[l], width = net.layout.width
         let activation = net.configuration.activation
         let rowOffset = t * B * width
         carryH[l].withUnsafeMutableBufferPointer { dh in
@@ -493,16 +509,16 @@ final class Workspace<F: RNNScalar> {
                     // ∂L/∂x_t for the layer below.
                     if l > 0 {
                         external[l].withUnsafeMutableBufferPointer { E in
-                            layer.U.withUnsafeBufferPointer { Up in
-                                F.product(false, true, m: B, n: layer.inputWidth, k: width, sp, lda: width, Up.baseAddress!, ldb: width,
+                            net.values.withUnsafeBufferPointer { NP in
+                                F.product(false, true, m: B, n: layer.inputWidth, k: width, sp, lda: width, NP.baseAddress! + layer.u, ldb: width,
                                           beta: 0, E.baseAddress!, ldc: layer.inputWidth)
                             }
                         }
                     }
                     // ∂L/∂h_{t−1} = step gradients · Wᵀ (+ the GRU's direct path, already in dh).
                     if propagate {
-                        layer.W.withUnsafeBufferPointer { Wp in
-                            F.product(false, true, m: B, n: d, k: width, grad, lda: width, Wp.baseAddress!, ldb: width,
+                        net.values.withUnsafeBufferPointer { NP in
+                            F.product(false, true, m: B, n: d, k: width, grad, lda: width, NP.baseAddress! + layer.w, ldb: width,
                                       beta: cell == .gru ? 1 : 0, dh.baseAddress!, ldc: d)
                         }
                     } else {
@@ -514,58 +530,51 @@ final class Workspace<F: RNNScalar> {
         }
     }
 
-    /// Weight gradients from the accumulated step gradients, all steps at once.
-    private func weightGradients() -> PackedGradients<F> {
-        let rows = T * B
-        var grads = PackedGradients<F>(U: [], W: [], b: [], bhn: [], V: [F](repeating: 0, count: d * k), c: [])
-        for l in 0..<L {
-            let layer = net.layers[l], width = layer.width, ni = layer.inputWidth
-            var gU = [F](repeating: 0, count: ni * width), gW = [F](repeating: 0, count: d * width)
-            var gb = [F](), gbh = [F]()
-            let source = l == 0 ? x : H[l - 1]
-            dP[l].withUnsafeBufferPointer { D in
-                source.withUnsafeBufferPointer { X in
-                    gU.withUnsafeMutableBufferPointer { G in
+    /// Weight gradients from the accumulated step gradients, all steps at once,
+    /// written straight into their slices of `grads`.
+    private func weightGradients() {
+        let rows = T * B, layout = net.layout, width = layout.width
+        grads.withUnsafeMutableBufferPointer { GP in
+            let G = GP.baseAddress!
+            for l in 0..<L {
+                let layer = layout.layers[l], ni = layer.inputWidth
+                let source = l == 0 ? x : H[l - 1]
+                dP[l].withUnsafeBufferPointer { D in
+                    source.withUnsafeBufferPointer { X in
                         F.product(true, false, m: ni, n: width, k: rows, l == 0 ? X.baseAddress! : X.baseAddress! + B * d, lda: ni,
-                                  D.baseAddress!, ldb: width, beta: 0, G.baseAddress!, ldc: width)
+                                  D.baseAddress!, ldb: width, beta: 0, G + layer.u, ldc: width)
+                    }
+                    if let bo = layer.b {
+                        for j in 0..<width { G[bo + j] = 0 }
+                        for r in 0..<rows { for j in 0..<width { G[bo + j] += D[r * width + j] } }
                     }
                 }
-                if !layer.b.isEmpty {
-                    gb = [F](repeating: 0, count: width)
-                    for r in 0..<rows { for j in 0..<width { gb[j] += D[r * width + j] } }
-                }
-            }
-            (cell == .gru ? dQ[l] : dP[l]).withUnsafeBufferPointer { D in
-                H[l].withUnsafeBufferPointer { Hp in
-                    gW.withUnsafeMutableBufferPointer { G in
+                (cell == .gru ? dQ[l] : dP[l]).withUnsafeBufferPointer { D in
+                    H[l].withUnsafeBufferPointer { Hp in
                         F.product(true, false, m: d, n: width, k: rows, Hp.baseAddress!, lda: d, D.baseAddress!, ldb: width,
-                                  beta: 0, G.baseAddress!, ldc: width)
+                                  beta: 0, G + layer.w, ldc: width)
+                    }
+                    if let ho = layer.bhn {
+                        for j in 0..<d { G[ho + j] = 0 }
+                        for r in 0..<rows { for j in 0..<d { G[ho + j] += D[r * width + 2 * d + j] } }
                     }
                 }
-                if !layer.bhn.isEmpty {
-                    gbh = [F](repeating: 0, count: d)
-                    for r in 0..<rows { for j in 0..<d { gbh[j] += D[r * width + 2 * d + j] } }
-                }
             }
-            grads.U.append(gU); grads.W.append(gW); grads.b.append(gb); grads.bhn.append(gbh)
-        }
-        dO.withUnsafeBufferPointer { D in
-            H[L - 1].withUnsafeBufferPointer { Hp in
-                grads.V.withUnsafeMutableBufferPointer { G in
+            dO.withUnsafeBufferPointer { D in
+                H[L - 1].withUnsafeBufferPointer { Hp in
                     F.product(true, false, m: d, n: k, k: rows, Hp.baseAddress! + B * d, lda: d, D.baseAddress!, ldb: k,
-                              beta: 0, G.baseAddress!, ldc: k)
+                              beta: 0, G + layout.v, ldc: k)
+                }
+                if let co = layout.c {
+                    for j in 0..<k { G[co + j] = 0 }
+                    for r in 0..<rows { for j in 0..<k { G[co + j] += D[r * k + j] } }
                 }
             }
-            if !net.c.isEmpty {
-                grads.c = [F](repeating: 0, count: k)
-                for r in 0..<rows { for j in 0..<k { grads.c[j] += D[r * k + j] } }
-            }
         }
-        return grads
     }
 
     /// Where a forward pass first went non-finite: the first step (1-based)
-    /// whose state, logits or loss is NaN or infinite, for a training error.
+    /// whose state or logits are NaN or infinite, for a training error.
     func firstNonFinite() -> String? {
         for t in 0..<T {
             for l in 0..<L {

@@ -96,6 +96,17 @@ public struct OptimizerState: Sendable {
 
     public init(settings: OptimizerSettings) { self.settings = settings }
 
+    /// The per-parameter buffers (empty before the first step).
+    var buffers: (first: [[Double]], second: [[Double]], third: [[Double]]) { (first, second, third) }
+
+    /// Takes back state computed elsewhere (by a training run's flat optimizer).
+    mutating func restore(stepCount: Int, first: [[Double]], second: [[Double]], third: [[Double]]) {
+        self.stepCount = stepCount
+        self.first = first
+        self.second = second
+        self.third = third
+    }
+
     /// One update of every parameter from its gradient.
     public mutating func step(parameters: inout [Matrix], gradients: [Matrix]) {
         precondition(parameters.count == gradients.count)

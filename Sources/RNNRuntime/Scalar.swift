@@ -18,6 +18,10 @@ protocol RNNScalar: BinaryFloatingPoint, Sendable {
         _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
         alpha: Self, _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
         beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// y = alpha·op(A)·x + beta·y (BLAS gemv, row-major A of rows×cols).
+    static func gemv(
+        _ transA: Bool, rows: Int, cols: Int, alpha: Self, _ a: UnsafePointer<Self>, lda: Int,
+        _ x: UnsafePointer<Self>, beta: Self, _ y: UnsafeMutablePointer<Self>)
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
@@ -48,6 +52,13 @@ extension RNNScalar {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
             return
         }
+        // One row (batch 1): a matrix-vector product; gemm would repack B on every call.
+        if m == 1 && !transA {
+            // c (1×n) = a (1×k) · op(B) (k×n) is op(B)ᵀ · aᵀ: gemv with B (stored k×n, or n×k when transB).
+            if transB { gemv(false, rows: n, cols: k, alpha: alpha, b, lda: max(ldb, 1), a, beta: beta, c) }
+            else { gemv(true, rows: k, cols: n, alpha: alpha, b, lda: max(ldb, 1), a, beta: beta, c) }
+            return
+        }
         gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a, lda: max(lda, 1), b, ldb: max(ldb, 1),
              beta: beta, c, ldc: max(ldc, 1))
     }
@@ -63,6 +74,13 @@ extension Double: RNNScalar {
     ) {
         cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    @inline(__always)
+    static func gemv(
+        _ transA: Bool, rows: Int, cols: Int, alpha: Double, _ a: UnsafePointer<Double>, lda: Int,
+        _ x: UnsafePointer<Double>, beta: Double, _ y: UnsafeMutablePointer<Double>
+    ) {
+        cblas_dgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
     @inline(__always) static func exp(_ x: Double) -> Double { Glibc.exp(x) }
     @inline(__always) static func log(_ x: Double) -> Double { Glibc.log(x) }
@@ -80,6 +98,13 @@ extension Float: RNNScalar {
     ) {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    @inline(__always)
+    static func gemv(
+        _ transA: Bool, rows: Int, cols: Int, alpha: Float, _ a: UnsafePointer<Float>, lda: Int,
+        _ x: UnsafePointer<Float>, beta: Float, _ y: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
     @inline(__always) static func exp(_ x: Float) -> Float { Glibc.expf(x) }
     @inline(__always) static func log(_ x: Float) -> Float { Glibc.logf(x) }

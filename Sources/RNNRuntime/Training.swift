@@ -100,9 +100,25 @@ extension RNNModel {
         let capacity = Self.spans(steps: longest, options.truncation).map(\.count).max() ?? 0
         var window: Int? = nil
         if case let .window(k) = options.truncation { window = k }
+        // Parameters, gradients and optimizer state stay packed for the whole run.
+        let network = PackedNetwork<F>(self)
+        var parameters = network.values
+        var flat = FlatOptimizer<F>(optimizer, layout: network.layout, positions: network.positions, parameterCount: network.layout.count)
+        var owners: [Int] = []  // flat position → parameter, for the update log and errors
+        func owner(_ position: Int) -> Int {
+            if owners.isEmpty {
+                owners = [Int](repeating: 0, count: network.layout.count)
+                for (p, list) in network.positions.enumerated() { for at in list { owners[at] = p } }
+            }
+            return owners[position]
+        }
         // One workspace per batch size in use (the last batch may be smaller).
         var workspaces: [Int: Workspace<F>] = [:]
         var order = Array(data.indices)
+        defer {
+            self.parameters = network.matrices(parameters)
+            optimizer = flat.state(layout: network.layout, positions: network.positions)
+        }
         for epoch in 1...max(options.epochs, 1) where epoch <= options.epochs {
             if options.shuffle { Self.shuffle(&order, &random) }
             var epochLoss = 0.0
@@ -110,37 +126,35 @@ extension RNNModel {
                 let members = Array(order[batchStart..<min(batchStart + batchSize, order.count)])
                 let batch = members.map { data[$0] }
                 let B = batch.count
-                let w = workspaces[B] ?? Workspace<F>(network: PackedNetwork(self), batch: B, capacity: max(capacity, 1))
+                let w = workspaces[B] ?? Workspace<F>(network: network, batch: B, capacity: max(capacity, 1))
                 workspaces[B] = w
                 let steps = batch.map { $0.stepCount(placement) }.max() ?? 0
                 var state = w.entering(Array(repeating: initialState, count: B))
                 for span in Self.spans(steps: steps, options.truncation) {
-                    w.net = PackedNetwork(self)
+                    w.net.values = parameters
                     w.forward(batch, span: span, entering: state, loss: loss, scale: F(1) / F(Double(B)))
                     if let bad = w.sequenceLosses.firstIndex(where: { !$0.isFinite }) {
                         result.stop = .nonFinite(epoch: epoch, sequence: members[bad] + 1, update: result.updates + 1,
                                                  what: w.firstNonFinite().map { "loss; it first appeared in \($0)" } ?? "loss")
                         return result
                     }
-                    var grads = w.backward(window: window).unpack(configuration)
-                    if let bad = grads.firstIndex(where: { !$0.isFinite }) {
+                    w.backward(window: window)
+                    if let bad = w.grads.firstIndex(where: { !$0.isFinite }) {
                         result.stop = .nonFinite(epoch: epoch, sequence: members[0] + 1, update: result.updates + 1,
-                                                 what: "gradient of \(parameterNames[bad])")
+                                                 what: "gradient of \(parameterNames[owner(bad)])")
                         return result
                     }
-                    let report = options.clipping.apply(to: &grads)
+                    let report = options.clipping.apply(toFlat: &w.grads, recordPositions: options.logUpdates)
                     if options.logUpdates {
+                        var clipped = [Int](repeating: 0, count: self.parameters.count)
+                        for at in report.clipped { clipped[owner(at)] += 1 }
                         result.updateLog.append(UpdateRecord(epoch: epoch, update: result.updates + 1, normBefore: report.normBefore,
-                                                             normAfter: report.normAfter, clipped: report.clippedCounts))
+                                                             normAfter: report.normAfter, clipped: clipped))
                     }
-                    let previous = parameters, previousOptimizer = optimizer
-                    optimizer.step(parameters: &parameters, gradients: grads)
-                    if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
-                        // Undo the whole step: parameters and the optimizer's buffers.
-                        parameters = previous
-                        optimizer = previousOptimizer
+                    if let bad = flat.step(&parameters, w.grads) {
+                        // Nothing changed: the parameters and optimizer are those of the last finite update.
                         result.stop = .nonFinite(epoch: epoch, sequence: members[0] + 1, update: result.updates + 1,
-                                                 what: "parameter \(parameterNames[bad])")
+                                                 what: "parameter \(parameterNames[owner(bad)])")
                         return result
                     }
                     result.updates += 1
@@ -155,6 +169,7 @@ extension RNNModel {
             let mean = data.isEmpty ? 0 : epochLoss / Double(data.count)
             result.epochLosses.append(mean)
             if !validation.isEmpty {
+                self.parameters = network.matrices(parameters)
                 result.validationLosses.append(batchLoss(validation, loss: loss))
             }
             onEpoch(epoch, mean)
