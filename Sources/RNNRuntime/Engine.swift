@@ -128,6 +128,10 @@ final class Workspace<F: RNNScalar> {
 
     /// (T·B) × n
     var x: [F]
+    /// When every input of the span is a one-hot class: the class of each row
+    /// (−1 for a zero row). x·U is then a row lookup and Xᵀ·δ a scatter-add.
+    var xClasses: [Int32]
+    var inputsAreClasses = false
     /// Per layer, (T·B) × G·d: x·U + b, then the activated gates (RNN: scratch).
     var pre: [[F]]
     /// Per layer, ((T+1)·B) × d: block 0 is the entering h, block t+1 is h after step t.
@@ -161,6 +165,7 @@ final class Workspace<F: RNNScalar> {
         n = cfg.inputSize; d = cfg.hiddenSize; k = cfg.outputSize; L = cfg.layers
         let G = cfg.cell.gates.count, rows = capacity * B
         x = [F](repeating: 0, count: rows * n)
+        xClasses = [Int32](repeating: -1, count: rows)
         pre = (0..<L).map { _ in [F](repeating: 0, count: rows * G * cfg.hiddenSize) }
         H = (0..<L).map { _ in [F](repeating: 0, count: (capacity + 1) * B * cfg.hiddenSize) }
         C = cfg.cell == .lstm ? (0..<L).map { _ in [F](repeating: 0, count: (capacity + 1) * B * cfg.hiddenSize) } : []
@@ -196,6 +201,7 @@ final class Workspace<F: RNNScalar> {
         spanStart = span.lowerBound
         let cfg = net.configuration
         // Inputs, time-major; zero after a sequence's last input.
+        inputsAreClasses = batch.allSatisfy { if case .classes = $0.inputSteps { return true } else { return false } }
         x.withUnsafeMutableBufferPointer { X in
             for t in 0..<T {
                 for b in 0..<B {
@@ -203,8 +209,10 @@ final class Workspace<F: RNNScalar> {
                     let ex = batch[b]
                     if step < ex.inputCount {
                         ex.inputSteps.write(step: step, into: row)
+                        if inputsAreClasses, case let .classes(c, _) = ex.inputSteps { xClasses[t * B + b] = c[step] }
                     } else {
                         for j in 0..<n { row[j] = 0 }
+                        xClasses[t * B + b] = -1
                     }
                 }
             }
@@ -250,11 +258,20 @@ final class Workspace<F: RNNScalar> {
             if let bo = layer.b {
                 for r in 0..<rows { for j in 0..<width { P[r * width + j] = N[bo + j] } }
             }
-            let source = l == 0 ? x : H[l - 1]
-            source.withUnsafeBufferPointer { X in
-                let base = l == 0 ? X.baseAddress! : X.baseAddress! + B * d
-                F.product(false, false, m: rows, n: width, k: ni, base, lda: ni, N + layer.u, ldb: width,
-                          beta: layer.b == nil ? 0 : 1, P.baseAddress!, ldc: width)
+            if l == 0 && inputsAreClasses {
+                // x_t one-hot: x_t·U is row c_t of U.
+                if layer.b == nil { for i in 0..<(rows * width) { P[i] = 0 } }
+                for r in 0..<rows where xClasses[r] >= 0 {
+                    let u = N + layer.u + Int(xClasses[r]) * width, p = P.baseAddress! + r * width
+                    for j in 0..<width { p[j] += u[j] }
+                }
+            } else {
+                let source = l == 0 ? x : H[l - 1]
+                source.withUnsafeBufferPointer { X in
+                    let base = l == 0 ? X.baseAddress! : X.baseAddress! + B * d
+                    F.product(false, false, m: rows, n: width, k: ni, base, lda: ni, N + layer.u, ldb: width,
+                              beta: layer.b == nil ? 0 : 1, P.baseAddress!, ldc: width)
+                }
             }
             H[l].withUnsafeMutableBufferPointer { Hp in
                 do { let Wp = N + layer.w
@@ -540,9 +557,18 @@ final class Workspace<F: RNNScalar> {
                 let layer = layout.layers[l], ni = layer.inputWidth
                 let source = l == 0 ? x : H[l - 1]
                 dP[l].withUnsafeBufferPointer { D in
-                    source.withUnsafeBufferPointer { X in
-                        F.product(true, false, m: ni, n: width, k: rows, l == 0 ? X.baseAddress! : X.baseAddress! + B * d, lda: ni,
-                                  D.baseAddress!, ldb: width, beta: 0, G + layer.u, ldc: width)
+                    if l == 0 && inputsAreClasses {
+                        // Xᵀ·δ for one-hot rows: add δ's row r into row c_r of ∂L/∂U.
+                        for i in 0..<(ni * width) { G[layer.u + i] = 0 }
+                        for r in 0..<rows where xClasses[r] >= 0 {
+                            let g = G + layer.u + Int(xClasses[r]) * width, dr = D.baseAddress! + r * width
+                            for j in 0..<width { g[j] += dr[j] }
+                        }
+                    } else {
+                        source.withUnsafeBufferPointer { X in
+                            F.product(true, false, m: ni, n: width, k: rows, l == 0 ? X.baseAddress! : X.baseAddress! + B * d, lda: ni,
+                                      D.baseAddress!, ldb: width, beta: 0, G + layer.u, ldc: width)
+                        }
                     }
                     if let bo = layer.b {
                         for j in 0..<width { G[bo + j] = 0 }
