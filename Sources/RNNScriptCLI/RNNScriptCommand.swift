@@ -37,6 +37,9 @@ public struct RNNScriptCommand: ParsableCommand {
     @Flag(name: .long, help: "Report the time and characters per second of every train on stderr (and in --json).")
     public var timing = false
 
+    @Flag(name: .long, help: "Only parse and check FILE (names, shapes, data files); run nothing.")
+    public var check = false
+
     public init() {}
 
     public func run() throws {
@@ -45,7 +48,10 @@ public struct RNNScriptCommand: ParsableCommand {
         if report != nil && file == nil {
             throw ValidationError("--report needs a script to run")
         }
-        let status = Driver(json: json, reportPath: report, timing: timing).run(file: file, interactive: interactive || file == nil)
+        if check && (file == nil || interactive) {
+            throw ValidationError("--check needs a script and no -i")
+        }
+        let status = Driver(json: json, reportPath: report, timing: timing, checkOnly: check).run(file: file, interactive: interactive || file == nil)
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 }
@@ -55,6 +61,7 @@ struct Driver {
     let json: Bool
     var reportPath: String? = nil
     var timing = false
+    var checkOnly = false
 
     func run(file: String?, interactive: Bool) -> RunStatus {
         let host = FileHost(baseDirectory: "", showProgress: Terminal.isTerminal(STDERR_FILENO) && !json)
@@ -78,6 +85,7 @@ struct Driver {
                 return .ioError
             }
             host.baseDirectory = Self.directory(of: file)
+            if checkOnly { return runner.check(SourceFile(name: file, text: text)) }
             if reportPath != nil { runner.report = HTMLReport(title: file) }
             status = runner.run(SourceFile(name: file, text: text))
             host.baseDirectory = ""

@@ -148,6 +148,15 @@ struct CommandLineTests {
         #expect(result.stdout.contains("11 passed, 0 failed"), "\(result.stdout)")
     }
 
+    @Test("--check parses and checks without running") func checkOnly() throws {
+        let ok = try runBinary(["--check", "examples/bptt.rnn"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.isEmpty, "nothing runs")
+        let bad = try runBinary(["--check", try write("bad.rnn", "model m = rnn { input 1; hidden 1; output 1 }\nshow m.Q\n")])
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("model m has no parameter 'Q'"))
+    }
+
     @Test("save then load restores the weights") func saveLoad() throws {
         let path = try write("roundtrip.rnn", """
             seed 4

@@ -61,6 +61,22 @@ public final class ScriptRunner {
         transcript = []
     }
 
+    /// Parses and checks a script without running it (`--check`).
+    public func check(_ source: SourceFile) -> RunStatus {
+        let (statements, syntaxErrors) = Parser.parse(source)
+        if !syntaxErrors.isEmpty {
+            report(syntaxErrors, source)
+            return .scriptError
+        }
+        var checker = Checker(symbols: interpreter.state.symbols, readFile: host.readFile)
+        _ = checker.check(statements)
+        if !checker.diagnostics.isEmpty {
+            report(checker.diagnostics, source)
+            return Self.status(of: checker.diagnostics)
+        }
+        return .ok
+    }
+
     /// Runs a whole script: any syntax or checking error stops it before the
     /// first cell runs; a runtime error stops it at that cell.
     public func run(_ source: SourceFile) -> RunStatus {

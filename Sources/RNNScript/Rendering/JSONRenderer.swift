@@ -192,8 +192,20 @@ public struct JSONRenderer {
                  ("lengths", .array(dataset.sequences.map { .number(Double($0.example.inputCount)) }))])
     }
 
+    /// Sequences up to this many input and target numbers carry their matrices;
+    /// longer ones (a text of 100,000 one-hot steps) give shapes and symbols.
+    static let sequenceMatrixLimit = 20_000
+
     func sequenceJSON(_ data: SequenceData) -> JSON {
-        var pairs: [(String, JSON)] = [("name", .string(data.name)), ("inputs", matrix(data.example.inputs)), ("targets", matrix(data.example.targets))]
+        let steps = data.example
+        let size = steps.inputCount * steps.inputSteps.width + steps.targetCount * steps.targetSteps.width
+        var pairs: [(String, JSON)] = [("name", .string(data.name))]
+        if size <= Self.sequenceMatrixLimit {
+            pairs += [("inputs", matrix(steps.inputs)), ("targets", matrix(steps.targets))]
+        } else {
+            pairs += [("inputs_shape", .array([.number(Double(steps.inputCount)), .number(Double(steps.inputSteps.width))])),
+                      ("targets_shape", .array([.number(Double(steps.targetCount)), .number(Double(steps.targetSteps.width))]))]
+        }
         if let v = data.inputVocabulary, let s = data.inputSymbols {
             pairs.append(("input_symbols", .array(s.map { .string(v.symbols[$0]) })))
         }
