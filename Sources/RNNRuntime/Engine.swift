@@ -649,36 +649,9 @@ final class Workspace<F: RNNScalar> {
         return result
     }
 
-    /// J[i][m] = ∂s_t[i]/∂s_k[m] for sequence 0 of the span (steps relative to
-    /// its start, 0 ≤ k < t ≤ T), s the concatenated state of every layer: one
-    /// backward walk per row, seeded with the unit vector e_i on s_t.
+    /// J[i][m] = ∂s_t[i]/∂s_k[m] for sequence 0 of the span (0 ≤ k < t ≤ T),
+    /// s the concatenated state of every layer: element k of the sweep above.
     func stateJacobian(from t: Int, to k: Int) -> Matrix {
-        precondition(B == 1)
-        let S = net.configuration.stateWidth, layerState = cell.stateWidth(hidden: d)
-        var J = Matrix(rows: S, cols: S)
-        var seeds = (0..<L).map { _ in [F](repeating: 0, count: layerState) }
-        let saved = fromReadout
-        zero(&fromReadout)
-        for i in 0..<S {
-            for l in 0..<L { zero(&seeds[l]) }
-            seeds[i / layerState][i % layerState] = 1
-            resetCarries()
-            // Step t (0-based t−1) gets the seed; steps t−1 … k+1 carry it back.
-            for step in stride(from: t - 1, through: k, by: -1) {
-                walkStep(step, seedTop: false, propagate: true, seeds: step == t - 1 ? seeds : nil)
-            }
-            for l in 0..<L {
-                for j in 0..<d {
-                    J[i, l * layerState + j] = carryH[l][j].double
-                    if cell == .lstm { J[i, l * layerState + d + j] = carryC[l][j].double }
-                }
-            }
-        }
-        fromReadout = saved
-        for l in 0..<L {
-            zero(&dP[l])
-            if cell == .gru { zero(&dQ[l]) }
-        }
-        return J
+        stateJacobians(from: t)[k]
     }
 }

@@ -282,14 +282,7 @@ public struct Interpreter {
                                               tolerance: tolerance, passed: passed))
     }
 
-    /// `==` without `within` allows a relative difference of 1e-9.
     private func compare(_ a: Double, _ op: ComparisonOperator, _ b: Double, _ tolerance: Double?) -> Bool {
-        switch op {
-        case .less: return a < b
-        case .lessEqual: return a <= b
-        case .greater: return a > b
-        case .greaterEqual: return a >= b
-        case .equal: return abs(a - b) <= (tolerance ?? 1e-9 * max(1, abs(b)))
-        }
+        op.holds(a, b, tolerance: tolerance)
     }
 }

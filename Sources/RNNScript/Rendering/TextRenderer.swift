@@ -240,7 +240,7 @@ public struct TextRenderer {
             return "element [\(r), \(c)] is \(NumberFormatting.roundTrip(a[r, c])), not \(NumberFormatting.roundTrip(b[r, c])) (largest difference \(NumberFormatting.scientific(largest, 3)))"
         case let (.matrix(a), .number(b)):
             for r in 0..<a.rows {
-                for c in 0..<a.cols where !Self.holds(a[r, c], report.op, b, report.tolerance) {
+                for c in 0..<a.cols where !report.op.holds(a[r, c], b, tolerance: report.tolerance) {
                     return "element [\(r), \(c)] is \(NumberFormatting.roundTrip(a[r, c]))"
                 }
             }
@@ -250,15 +250,6 @@ public struct TextRenderer {
         }
     }
 
-    static func holds(_ a: Double, _ op: ComparisonOperator, _ b: Double, _ tolerance: Double?) -> Bool {
-        switch op {
-        case .less: return a < b
-        case .lessEqual: return a <= b
-        case .greater: return a > b
-        case .greaterEqual: return a >= b
-        case .equal: return abs(a - b) <= (tolerance ?? 1e-9 * max(1, abs(b)))
-        }
-    }
 
     func valueLines(_ label: String, _ value: Value) -> [String] {
         switch value {

@@ -73,6 +73,17 @@ public enum BinaryOperator: String, Equatable, Sendable {
 
 public enum ComparisonOperator: String, Equatable, Sendable, CaseIterable {
     case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=", equal = "=="
+
+    /// Whether `a op b` holds; `==` without a tolerance allows a relative 1e-9.
+    public func holds(_ a: Double, _ b: Double, tolerance: Double?) -> Bool {
+        switch self {
+        case .less: return a < b
+        case .lessEqual: return a <= b
+        case .greater: return a > b
+        case .greaterEqual: return a >= b
+        case .equal: return abs(a - b) <= (tolerance ?? 1e-9 * max(1, abs(b)))
+        }
+    }
 }
 
 public struct ModelEntry: Equatable, Sendable {
