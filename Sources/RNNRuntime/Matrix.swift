@@ -1,4 +1,7 @@
 import CBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A dense row-major matrix of Float64 values over one contiguous buffer.
 ///
@@ -144,13 +147,15 @@ extension Matrix {
     }
 }
 
-/// Keeps OpenBLAS to one thread: RNN-sized products gain nothing from two on
-/// the target machine, and one thread keeps results and timings reproducible.
+/// Keeps OpenBLAS to one thread unless OPENBLAS_NUM_THREADS says otherwise:
+/// RNN-sized products gain little from two on the target machine, and one
+/// thread keeps timings steady (and sums in one order: another thread count
+/// may change the last bits).
 public enum BLASSetup {
     nonisolated(unsafe) private static var configured = false
     public static func useOneThread() {
         if !configured {
-            openblas_set_num_threads(1)
+            if getenv("OPENBLAS_NUM_THREADS") == nil { openblas_set_num_threads(1) }
             configured = true
         }
     }
