@@ -231,20 +231,3 @@ extension RNNModel {
         return trace.handle.pass.jacobians(from: t)
     }
 }
-
-/// Small row-times-matrix kernels, kept for the inspection tools.
-enum RowKernels {
-    /// out += row · M, with M rows×cols (row has `rows` entries).
-    @inline(__always)
-    static func accumulateRowTimesMatrix(
-        _ row: UnsafePointer<Double>, _ m: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>,
-        rows: Int, cols: Int
-    ) {
-        for i in 0..<rows {
-            let r = row[i]
-            if r == 0 { continue }
-            let mi = m + i * cols
-            for j in 0..<cols { out[j] += r * mi[j] }
-        }
-    }
-}

@@ -82,39 +82,19 @@ public struct Matrix: Equatable, Sendable {
 
 // MARK: - Products
 
-/// `C = alpha · op(A) · op(B) + beta · C` over raw row-major buffers (OpenBLAS dgemm).
-///
-/// `op(A)` is m×k, `op(B)` is k×n, C is m×n. Leading dimensions are the row
-/// lengths of the stored (untransposed) buffers.
-@inline(__always)
-func gemm(
-    _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
-    alpha: Double, _ a: UnsafePointer<Double>, lda: Int,
-    _ b: UnsafePointer<Double>, ldb: Int,
-    beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int
-) {
-    if m == 0 || n == 0 { return }
-    if k == 0 {
-        // BLAS leaves C untouched when k == 0 only if beta == 1; be explicit.
-        for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
-        return
-    }
-    cblas_dgemm(
-        CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-}
-
 extension Matrix {
     /// The matrix product `self · other` (r×k · k×c → r×c).
     public func matmul(_ other: Matrix) -> Matrix {
         precondition(cols == other.rows, "matmul shape mismatch \(rows)×\(cols) · \(other.rows)×\(other.cols)")
         var out = Matrix(rows: rows, cols: other.cols)
+        // An empty operand has no buffer to point at; its product is all zeros.
+        if count == 0 || other.count == 0 { return out }
         storage.withUnsafeBufferPointer { a in
             other.storage.withUnsafeBufferPointer { b in
                 out.storage.withUnsafeMutableBufferPointer { c in
-                    gemm(false, false, m: rows, n: other.cols, k: cols, alpha: 1,
-                         a.baseAddress!, lda: max(cols, 1), b.baseAddress!, ldb: max(other.cols, 1),
-                         beta: 0, c.baseAddress!, ldc: max(other.cols, 1))
+                    Double.product(false, false, m: rows, n: other.cols, k: cols,
+                                   a.baseAddress!, lda: cols, b.baseAddress!, ldb: other.cols,
+                                   beta: 0, c.baseAddress!, ldc: other.cols)
                 }
             }
         }

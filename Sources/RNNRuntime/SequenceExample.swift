@@ -87,11 +87,6 @@ public struct SequenceExample: Equatable, Sendable {
         }
     }
 
-    /// The 0-based step that target `j` belongs to.
-    public func targetStep(_ j: Int, _ placement: OutputPlacement) -> Int {
-        placement == .every ? j : inputCount - 1
-    }
-
     /// The target row for 0-based step `t`, if that step has one.
     public func targetIndex(atStep t: Int, _ placement: OutputPlacement) -> Int? {
         switch placement {

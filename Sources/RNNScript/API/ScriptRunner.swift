@@ -61,35 +61,40 @@ public final class ScriptRunner {
         transcript = []
     }
 
-    /// Parses and checks a script without running it (`--check`).
-    public func check(_ source: SourceFile) -> RunStatus {
+    /// The first two phases: parse, then check against the session's names.
+    /// Reports every error found and stops after the phase that found them.
+    private func parseAndCheck(_ source: SourceFile) -> Result<[CheckedCell], PhaseFailure> {
         let (statements, syntaxErrors) = Parser.parse(source)
         if !syntaxErrors.isEmpty {
             report(syntaxErrors, source)
-            return .scriptError
-        }
-        var checker = Checker(symbols: interpreter.state.symbols, readFile: host.readFile)
-        _ = checker.check(statements)
-        if !checker.diagnostics.isEmpty {
-            report(checker.diagnostics, source)
-            return Self.status(of: checker.diagnostics)
-        }
-        return .ok
-    }
-
-    /// Runs a whole script: any syntax or checking error stops it before the
-    /// first cell runs; a runtime error stops it at that cell.
-    public func run(_ source: SourceFile) -> RunStatus {
-        let (statements, syntaxErrors) = Parser.parse(source)
-        if !syntaxErrors.isEmpty {
-            report(syntaxErrors, source)
-            return .scriptError
+            return .failure(PhaseFailure(status: .scriptError))
         }
         var checker = Checker(symbols: interpreter.state.symbols, readFile: host.readFile)
         let cells = checker.check(statements)
         if !checker.diagnostics.isEmpty {
             report(checker.diagnostics, source)
-            return Self.status(of: checker.diagnostics)
+            return .failure(PhaseFailure(status: Self.status(of: checker.diagnostics)))
+        }
+        return .success(cells)
+    }
+
+    private struct PhaseFailure: Error { var status: RunStatus }
+
+    /// Parses and checks a script without running it (`--check`).
+    public func check(_ source: SourceFile) -> RunStatus {
+        switch parseAndCheck(source) {
+        case .success: return .ok
+        case let .failure(failure): return failure.status
+        }
+    }
+
+    /// Runs a whole script: any syntax or checking error stops it before the
+    /// first cell runs; a runtime error stops it at that cell.
+    public func run(_ source: SourceFile) -> RunStatus {
+        let cells: [CheckedCell]
+        switch parseAndCheck(source) {
+        case let .success(checked): cells = checked
+        case let .failure(failure): return failure.status
         }
         let before = (interpreter.state.expectationsPassed, interpreter.state.expectationsFailed)
         for cell in cells {

@@ -34,7 +34,6 @@ public enum DiagnosticMessage: Equatable, Sendable {
     case symbolNotInVocabulary(String, vocabulary: String, position: Int)
     case mixedTargets
     case stepOutOfRange(String, value: Int, allowed: String)
-    case unsupported(String)
     /// A declaration that cannot work as written (the reason says why).
     case invalidDeclaration(String)
     // Evaluation
@@ -84,7 +83,6 @@ public enum DiagnosticMessage: Equatable, Sendable {
         case .symbolNotInVocabulary: return "symbol-not-in-vocabulary"
         case .mixedTargets: return "mixed-targets"
         case .stepOutOfRange: return "step-out-of-range"
-        case .unsupported: return "unsupported"
         case .invalidDeclaration: return "invalid-declaration"
         case .noGradients: return "no-gradients"
         case .noForwardPass: return "no-forward-pass"
@@ -154,7 +152,6 @@ public enum DiagnosticMessage: Equatable, Sendable {
             return "symbol \(symbol) at position \(position) is not in vocabulary \(vocabulary)"
         case .mixedTargets: return "targets mix class symbols and numbers"
         case let .stepOutOfRange(what, value, allowed): return "\(what) \(value) is out of range (\(allowed))"
-        case let .unsupported(what): return "\(what) is not supported yet"
         case let .invalidDeclaration(detail): return detail
         case let .noGradients(model): return "model \(model) has no gradients yet; run 'backward \(model) on …' first"
         case let .noForwardPass(model): return "model \(model) has no forward pass yet; run 'forward \(model) on …' first"

@@ -263,17 +263,17 @@ public struct Interpreter {
         let passed: Bool
         switch (actual, expected) {
         case let (.number(a), .number(b)):
-            passed = compare(a, op, b, tolerance)
+            passed = op.holds(a, b, tolerance: tolerance)
         case let (.string(a), .string(b)):
             guard op == .equal else { throw Diagnostic(.invalidOperation("strings can only be compared with =="), at: range) }
             passed = a == b
         case let (.matrix(a), .number(b)):
-            passed = a.storage.allSatisfy { compare($0, op, b, tolerance) }
+            passed = a.storage.allSatisfy { op.holds($0, b, tolerance: tolerance) }
         case let (.matrix(a), .matrix(b)):
             guard a.rows == b.rows && a.cols == b.cols else {
                 throw Diagnostic(.invalidOperation("cannot compare a \(a.rows)×\(a.cols) matrix with a \(b.rows)×\(b.cols) matrix"), at: range)
             }
-            passed = zip(a.storage, b.storage).allSatisfy { compare($0, op, $1, tolerance) }
+            passed = zip(a.storage, b.storage).allSatisfy { op.holds($0, $1, tolerance: tolerance) }
         default:
             throw Diagnostic(.invalidOperation("cannot compare \(actual.kindDescription) with \(expected.kindDescription)"), at: range)
         }
@@ -282,7 +282,4 @@ public struct Interpreter {
                                               tolerance: tolerance, passed: passed))
     }
 
-    private func compare(_ a: Double, _ op: ComparisonOperator, _ b: Double, _ tolerance: Double?) -> Bool {
-        op.holds(a, b, tolerance: tolerance)
-    }
 }
