@@ -31,6 +31,27 @@ public enum Activation: String, CaseIterable, Sendable {
         }
     }
 
+    /// s = σ(a) over `count` elements, the switch hoisted out of the loop so it vectorises.
+    @inline(__always) func apply<F: RNNScalar>(_ a: UnsafePointer<F>, into s: UnsafeMutablePointer<F>, count: Int) {
+        switch self {
+        case .tanh: for i in 0..<count { s[i] = F.tanh(a[i]) }
+        case .sigmoid: for i in 0..<count { s[i] = F.sigmoid(a[i]) }
+        case .relu: for i in 0..<count { s[i] = a[i] > 0 ? a[i] : 0 }
+        case .linear: for i in 0..<count { s[i] = a[i] }
+        }
+    }
+
+    /// δa = δs ⊙ σ′(a), σ′ from the outputs s, over `count` elements.
+    @inline(__always) func backward<F: RNNScalar>(_ ds: UnsafePointer<F>, outputs s: UnsafePointer<F>,
+                                                into da: UnsafeMutablePointer<F>, count: Int) {
+        switch self {
+        case .tanh: for i in 0..<count { da[i] = ds[i] * (1 - s[i] * s[i]) }
+        case .sigmoid: for i in 0..<count { da[i] = ds[i] * (s[i] * (1 - s[i])) }
+        case .relu: for i in 0..<count { da[i] = ds[i] * (s[i] > 0 ? 1 : 0) }
+        case .linear: for i in 0..<count { da[i] = ds[i] }
+        }
+    }
+
     @inline(__always) func derivative<F: RNNScalar>(fromOutput s: F) -> F {
         switch self {
         case .tanh: return 1 - s * s

@@ -136,8 +136,8 @@ final class Workspace<F: RNNScalar> {
     var pre: [[F]]
     /// Per layer, ((T+1)·B) × d: block 0 is the entering h, block t+1 is h after step t.
     var H: [[F]]
-    /// LSTM cell states, like H.
-    var C: [[F]]
+    /// LSTM cell states, like H, and tanh of them (kept for the backward pass).
+    var C: [[F]], TanhC: [[F]]
     /// GRU: (T·B) × d, h_{t-1}·W_n + bh_n.
     var HN: [[F]]
     /// (T·B) × k
@@ -169,6 +169,7 @@ final class Workspace<F: RNNScalar> {
         pre = (0..<L).map { _ in [F](repeating: 0, count: rows * G * cfg.hiddenSize) }
         H = (0..<L).map { _ in [F](repeating: 0, count: (capacity + 1) * B * cfg.hiddenSize) }
         C = cfg.cell == .lstm ? (0..<L).map { _ in [F](repeating: 0, count: (capacity + 1) * B * cfg.hiddenSize) } : []
+        TanhC = C
         HN = cfg.cell == .gru ? (0..<L).map { _ in [F](repeating: 0, count: rows * cfg.hiddenSize) } : []
         logits = [F](repeating: 0, count: rows * k)
         outputs = logits; dO = logits; targets = logits
@@ -282,24 +283,17 @@ final class Workspace<F: RNNScalar> {
                         case .rnn:
                             // a_t = x_t U + b + s_{t-1} W;  s_t = σ(a_t)
                             F.product(false, false, m: B, n: d, k: d, hPrev, lda: d, Wp, ldb: d, beta: 1, p, ldc: d)
-                            for i in 0..<(B * d) { hNext[i] = activation.apply(p[i]) }
+                            activation.apply(p, into: hNext, count: B * d)
                         case .lstm:
                             // [i f g o] = act(x U + b + h W);  c_t = f⊙c_{t-1} + i⊙g;  h_t = o⊙tanh(c_t)
                             F.product(false, false, m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: 1, p, ldc: width)
-                            C[l].withUnsafeMutableBufferPointer { Cp in
-                                let cPrev = Cp.baseAddress! + t * B * d, cNext = Cp.baseAddress! + (t + 1) * B * d
+                            C[l].withUnsafeMutableBufferPointer { Cp in TanhC[l].withUnsafeMutableBufferPointer { TC in
                                 for b in 0..<B {
-                                    let g = p + b * width
-                                    for j in 0..<d {
-                                        let ig = F.sigmoid(g[j]), fg = F.sigmoid(g[d + j])
-                                        let gg = F.tanh(g[2 * d + j]), og = F.sigmoid(g[3 * d + j])
-                                        g[j] = ig; g[d + j] = fg; g[2 * d + j] = gg; g[3 * d + j] = og
-                                        let cv = fg * cPrev[b * d + j] + ig * gg
-                                        cNext[b * d + j] = cv
-                                        hNext[b * d + j] = og * F.tanh(cv)
-                                    }
+                                    Self.lstmForward(gates: p + b * width, d: d, cPrev: Cp.baseAddress! + (t * B + b) * d,
+                                                     cNext: Cp.baseAddress! + ((t + 1) * B + b) * d,
+                                                     tanhC: TC.baseAddress! + ((t + 1) * B + b) * d, hNext: hNext + b * d)
                                 }
-                            }
+                            } }
                         case .gru:
                             // r, z = σ(x U + b + h W);  n = tanh(x U_n + b_n + r⊙(h W_n + bh_n));  h_t = (1−z)⊙n + z⊙h_{t−1}
                             scratch.withUnsafeMutableBufferPointer { Q in
@@ -307,15 +301,9 @@ final class Workspace<F: RNNScalar> {
                                 HN[l].withUnsafeMutableBufferPointer { HNp in
                                     let hn = HNp.baseAddress! + t * B * d
                                     for b in 0..<B {
-                                        let g = p + b * width, q = Q.baseAddress! + b * width
-                                        for j in 0..<d {
-                                            let r = F.sigmoid(g[j] + q[j]), z = F.sigmoid(g[d + j] + q[d + j])
-                                            let hidden = q[2 * d + j] + (layer.bhn.map { N[$0 + j] } ?? 0)
-                                            let nv = F.tanh(g[2 * d + j] + r * hidden)
-                                            g[j] = r; g[d + j] = z; g[2 * d + j] = nv
-                                            hn[b * d + j] = hidden
-                                            hNext[b * d + j] = (1 - z) * nv + z * hPrev[b * d + j]
-                                        }
+                                        Self.gruForward(gates: p + b * width, recurrent: Q.baseAddress! + b * width, d: d,
+                                                        hiddenBias: layer.bhn.map { N + $0 }, hPrev: hPrev + b * d,
+                                                        hidden: hn + b * d, hNext: hNext + b * d)
                                     }
                                 }
                             }
@@ -326,6 +314,47 @@ final class Workspace<F: RNNScalar> {
         }
     }
 
+    }
+
+    // The cell kernels below are written as short passes over contiguous rows
+    // with few pointers each: LLVM then vectorises them (it cannot prove
+    // Swift pointers distinct, and gives up when one loop needs too many
+    // runtime overlap checks). Each element's arithmetic is the textbook
+    // formula in its textbook order, so Float64 results are those of one loop.
+
+    /// One LSTM step for one sequence, in place on its gate row (pre-activations
+    /// in, activated gates i f g o out); keeps tanh(c_t) for the backward pass.
+    @inline(__always)
+    private static func lstmForward(gates g: UnsafeMutablePointer<F>, d: Int, cPrev: UnsafePointer<F>,
+                                    cNext: UnsafeMutablePointer<F>, tanhC: UnsafeMutablePointer<F>,
+                                    hNext: UnsafeMutablePointer<F>) {
+        for j in 0..<(2 * d) { g[j] = F.sigmoid(g[j]) }
+        let gg = g + 2 * d, og = g + 3 * d
+        for j in 0..<d { gg[j] = F.tanh(gg[j]) }
+        for j in 0..<d { og[j] = F.sigmoid(og[j]) }
+        // c_t = f ⊙ c_{t−1} + i ⊙ g
+        for j in 0..<d { cNext[j] = g[d + j] * cPrev[j] + g[j] * gg[j] }
+        for j in 0..<d { tanhC[j] = F.tanh(cNext[j]) }
+        for j in 0..<d { hNext[j] = og[j] * tanhC[j] }
+    }
+
+    /// One GRU step for one sequence: `gates` holds x·U + b (r, z, n) and
+    /// becomes the activated r, z, n; `recurrent` is h_{t−1}·W; `hidden`
+    /// receives h_{t−1}·W_n + bh_n for the backward pass.
+    @inline(__always)
+    private static func gruForward(gates g: UnsafeMutablePointer<F>, recurrent q: UnsafePointer<F>, d: Int,
+                                   hiddenBias: UnsafePointer<F>?, hPrev: UnsafePointer<F>,
+                                   hidden: UnsafeMutablePointer<F>, hNext: UnsafeMutablePointer<F>) {
+        if let bias = hiddenBias {
+            for j in 0..<d { hidden[j] = q[2 * d + j] + bias[j] }
+        } else {
+            for j in 0..<d { hidden[j] = q[2 * d + j] }
+        }
+        for j in 0..<(2 * d) { g[j] = F.sigmoid(g[j] + q[j]) }
+        let ng = g + 2 * d, zg = g + d
+        // n = tanh(x U_n + b_n + r ⊙ (h W_n + bh_n))
+        for j in 0..<d { ng[j] = F.tanh(ng[j] + g[j] * hidden[j]) }
+        for j in 0..<d { hNext[j] = (1 - zg[j]) * ng[j] + zg[j] * hPrev[j] }
     }
 
     /// o = H_top·V + c over the span, ŷ = O(o), and the losses and ∂L/∂o where targets are.
@@ -341,38 +370,34 @@ final class Workspace<F: RNNScalar> {
                 }
             }
         }
-        for i in 0..<(rows * k) { outputs[i] = logits[i] }
         stepLosses.removeAll(keepingCapacity: true)
         for b in 0..<B { sequenceLosses[b] = 0 }
+        let readoutKind = cfg.readout, outputsKind = cfg.outputs
+        logits.withUnsafeBufferPointer { O in
         outputs.withUnsafeMutableBufferPointer { Y in
-            for r in 0..<rows { StepLoss.applyReadout(cfg.readout, Y.baseAddress! + r * k, count: k) }
-        }
-        for t in 0..<T {
-            for b in 0..<B {
-                let r = t * B + b
-                guard let j = batch[b].targetIndex(atStep: spanStart + t, cfg.outputs) else {
-                    hasTarget[r] = false
-                    for c in 0..<k { dO[r * k + c] = 0 }
-                    continue
-                }
-                hasTarget[r] = true
-                targets.withUnsafeMutableBufferPointer { Yt in batch[b].targetSteps.write(step: j, into: Yt.baseAddress! + r * k) }
-                let value = logits.withUnsafeBufferPointer { O in
-                    outputs.withUnsafeBufferPointer { Y in
-                        targets.withUnsafeBufferPointer { Yt in
-                            dO.withUnsafeMutableBufferPointer { D in
-                                StepLoss.evaluate(loss: loss, readout: cfg.readout, k: k,
-                                                  logits: O.baseAddress! + r * k, prediction: Y.baseAddress! + r * k,
-                                                  target: Yt.baseAddress! + r * k, gradient: D.baseAddress! + r * k)
-                            }
-                        }
+        targets.withUnsafeMutableBufferPointer { Yt in
+        dO.withUnsafeMutableBufferPointer { D in
+            let o = O.baseAddress!, y = Y.baseAddress!, yt = Yt.baseAddress!, dO = D.baseAddress!
+            y.update(from: o, count: rows * k)
+            for t in 0..<T {
+                for b in 0..<B {
+                    let r = t * B + b, row = r * k
+                    let logSum = StepLoss.applyReadout(readoutKind, y + row, count: k)
+                    guard let j = batch[b].targetIndex(atStep: spanStart + t, outputsKind) else {
+                        hasTarget[r] = false
+                        (dO + row).update(repeating: 0, count: k)
+                        continue
                     }
+                    hasTarget[r] = true
+                    batch[b].targetSteps.write(step: j, into: yt + row)
+                    let value = StepLoss.evaluate(loss: loss, readout: readoutKind, k: k, logits: o + row, prediction: y + row,
+                                                  target: yt + row, gradient: dO + row, logSumExp: logSum)
+                    for c in 0..<k { dO[row + c] *= scale }
+                    stepLosses.append(value)
+                    sequenceLosses[b] += value
                 }
-                for c in 0..<k { dO[r * k + c] *= scale }
-                stepLosses.append(value)
-                sequenceLosses[b] += value
             }
-        }
+        } } } }
     }
 
     // MARK: - Backward
@@ -468,50 +493,27 @@ final class Workspace<F: RNNScalar> {
                     switch cell {
                     case .rnn:
                         // ∂L/∂a_t = ∂L/∂s_t ⊙ σ′(a_t), with σ′ from s_t.
-                        let s = (t + 1) * B * d
-                        for i in 0..<(B * d) { sp[i] = dh[i] * activation.derivative(fromOutput: H[l][s + i]) }
+                        H[l].withUnsafeBufferPointer { Hp in
+                            activation.backward(dh.baseAddress!, outputs: Hp.baseAddress! + (t + 1) * B * d, into: sp, count: B * d)
+                        }
                     case .lstm:
-                        let gates = pre[l], cells = C[l]
-                        carryC[l].withUnsafeMutableBufferPointer { dc in
-                            for b in 0..<B {
-                                let g = rowOffset + b * width
-                                for j in 0..<d {
-                                    let i = b * d + j
-                                    let ig = gates[g + j], fg = gates[g + d + j], gg = gates[g + 2 * d + j], og = gates[g + 3 * d + j]
-                                    let c = cells[(t + 1) * B * d + i], cPrev = cells[t * B * d + i]
-                                    let tc = F.tanh(c)
-                                    let dOut = dh[i] * tc
-                                    let dCell = dh[i] * og * (1 - tc * tc) + dc[i]
-                                    sp[b * width + j] = dCell * gg * ig * (1 - ig)
-                                    sp[b * width + d + j] = dCell * cPrev * fg * (1 - fg)
-                                    sp[b * width + 2 * d + j] = dCell * ig * (1 - gg * gg)
-                                    sp[b * width + 3 * d + j] = dOut * og * (1 - og)
-                                    dc[i] = dCell * fg
+                        pre[l].withUnsafeBufferPointer { Pp in C[l].withUnsafeBufferPointer { Cp in TanhC[l].withUnsafeBufferPointer { TC in
+                            carryC[l].withUnsafeMutableBufferPointer { dc in
+                                for b in 0..<B {
+                                    Self.lstmBackward(gates: Pp.baseAddress! + rowOffset + b * width, d: d,
+                                                      tanhC: TC.baseAddress! + ((t + 1) * B + b) * d, cPrev: Cp.baseAddress! + (t * B + b) * d,
+                                                      dh: dh.baseAddress! + b * d, dc: dc.baseAddress! + b * d, into: sp + b * width)
                                 }
                             }
-                        }
+                        } } }
                     case .gru:
-                        let gates = pre[l], hidden = HN[l], states = H[l]
-                        for b in 0..<B {
-                            let g = rowOffset + b * width
-                            for j in 0..<d {
-                                let i = b * d + j
-                                let r = gates[g + j], z = gates[g + d + j], nv = gates[g + 2 * d + j]
-                                let hPrev = states[t * B * d + i], hn = hidden[t * B * d + i]
-                                let dn = dh[i] * (1 - z)
-                                let dz = dh[i] * (hPrev - nv)
-                                let dan = dn * (1 - nv * nv)
-                                let dr = dan * hn
-                                sp[b * width + j] = dr * r * (1 - r)
-                                sp[b * width + d + j] = dz * z * (1 - z)
-                                sp[b * width + 2 * d + j] = dan
-                                sq[b * width + j] = sp[b * width + j]
-                                sq[b * width + d + j] = sp[b * width + d + j]
-                                sq[b * width + 2 * d + j] = dan * r
-                                // The direct path h_{t−1} → h_t through z, kept for the carry.
-                                dh[i] = dh[i] * z
+                        pre[l].withUnsafeBufferPointer { Pp in HN[l].withUnsafeBufferPointer { HNp in H[l].withUnsafeBufferPointer { Hp in
+                            for b in 0..<B {
+                                Self.gruBackward(gates: Pp.baseAddress! + rowOffset + b * width, d: d,
+                                                 hPrev: Hp.baseAddress! + (t * B + b) * d, hidden: HNp.baseAddress! + (t * B + b) * d,
+                                                 dh: dh.baseAddress! + b * d, input: sp + b * width, recurrent: sq + b * width)
                             }
-                        }
+                        } } }
                     }
                     let grad = cell == .gru ? sq : sp
                     // Accumulate into the span's gradients.
@@ -545,6 +547,43 @@ final class Workspace<F: RNNScalar> {
                 }
             }
         }
+    }
+
+    /// The backward of one LSTM step for one sequence: from ∂L/∂h_t (`dh`) and
+    /// ∂L/∂c_t (`dc`), the gate pre-activation gradients into `out` (i f g o),
+    /// and ∂L/∂c_{t−1} left in `dc`.
+    @inline(__always)
+    private static func lstmBackward(gates g: UnsafePointer<F>, d: Int, tanhC tc: UnsafePointer<F>, cPrev: UnsafePointer<F>,
+                                     dh: UnsafePointer<F>, dc: UnsafeMutablePointer<F>, into out: UnsafeMutablePointer<F>) {
+        let fg = g + d, gg = g + 2 * d, og = g + 3 * d
+        // ∂L/∂c_t in full: through h_t = o ⊙ tanh(c_t), plus the carry from c_{t+1}.
+        for j in 0..<d { dc[j] = dh[j] * og[j] * (1 - tc[j] * tc[j]) + dc[j] }
+        for j in 0..<d { out[j] = dc[j] * gg[j] * g[j] * (1 - g[j]) }
+        let outF = out + d, outG = out + 2 * d, outO = out + 3 * d
+        for j in 0..<d { outF[j] = dc[j] * cPrev[j] * fg[j] * (1 - fg[j]) }
+        for j in 0..<d { outG[j] = dc[j] * g[j] * (1 - gg[j] * gg[j]) }
+        for j in 0..<d { outO[j] = dh[j] * tc[j] * og[j] * (1 - og[j]) }
+        for j in 0..<d { dc[j] = dc[j] * fg[j] }
+    }
+
+    /// The backward of one GRU step for one sequence: the gradients for U and b
+    /// into `input`, those for W into `recurrent` (the n block scaled by r), and
+    /// `dh` replaced by the direct path z ⊙ ∂L/∂h_t (the W path is added later).
+    @inline(__always)
+    private static func gruBackward(gates g: UnsafePointer<F>, d: Int, hPrev: UnsafePointer<F>, hidden: UnsafePointer<F>,
+                                    dh: UnsafeMutablePointer<F>, input sp: UnsafeMutablePointer<F>,
+                                    recurrent sq: UnsafeMutablePointer<F>) {
+        let zg = g + d, ng = g + 2 * d
+        let dR = sp, dZ = sp + d, dN = sp + 2 * d
+        // ∂L/∂a_n = ∂L/∂h ⊙ (1 − z) ⊙ (1 − n²)
+        for j in 0..<d { dN[j] = dh[j] * (1 - zg[j]) * (1 - ng[j] * ng[j]) }
+        for j in 0..<d { dR[j] = dN[j] * hidden[j] * g[j] * (1 - g[j]) }
+        for j in 0..<d { dZ[j] = dh[j] * (hPrev[j] - ng[j]) * zg[j] * (1 - zg[j]) }
+        sq.update(from: sp, count: 2 * d)
+        let qN = sq + 2 * d
+        for j in 0..<d { qN[j] = dN[j] * g[j] }
+        // The direct path h_{t−1} → h_t through z, kept for the carry.
+        for j in 0..<d { dh[j] = dh[j] * zg[j] }
     }
 
     /// Weight gradients from the accumulated step gradients, all steps at once,

@@ -7,8 +7,10 @@
 /// Other pairs go through ∂L/∂ŷ and the readout's Jacobian. Terms with a zero
 /// target weight are skipped in the logarithmic losses (0 · log 0 = 0).
 enum StepLoss {
-    /// ŷ = O(o) for one row, in place.
-    static func applyReadout<F: RNNScalar>(_ readout: Readout, _ o: UnsafeMutablePointer<F>, count k: Int) {
+    /// ŷ = O(o) for one row, in place. For softmax, returns log Σ e^o (the
+    /// normaliser the cross-entropy needs, so `evaluate` need not recompute it).
+    @discardableResult
+    static func applyReadout<F: RNNScalar>(_ readout: Readout, _ o: UnsafeMutablePointer<F>, count k: Int) -> Double {
         switch readout {
         case .softmax:
             var m = -F.infinity
@@ -16,26 +18,30 @@ enum StepLoss {
             var total: F = 0
             for j in 0..<k { o[j] = F.exp(o[j] - m); total += o[j] }
             for j in 0..<k { o[j] /= total }
+            return m.double + Math.log(total.double)
         case .sigmoid:
             for j in 0..<k { o[j] = F.sigmoid(o[j]) }
         case .linear:
             break
         }
+        return .nan
     }
 
     /// L_t (accumulated in Float64) and ∂L_t/∂o_t written to `dO`.
     static func evaluate<F: RNNScalar>(
         loss: LossKind, readout: Readout, k: Int,
         logits o: UnsafePointer<F>, prediction p: UnsafePointer<F>,
-        target y: UnsafePointer<F>, gradient dO: UnsafeMutablePointer<F>
+        target y: UnsafePointer<F>, gradient dO: UnsafeMutablePointer<F>, logSumExp: Double? = nil
     ) -> Double {
         switch (loss, readout) {
         case (.crossEntropy, .softmax):
-            var m = -F.infinity
-            for j in 0..<k where o[j] > m { m = o[j] }
-            var total = 0.0
-            for j in 0..<k { total += Math.exp((o[j] - m).double) }
-            let logSum = m.double + Math.log(total)
+            let logSum = logSumExp ?? {
+                var m = -F.infinity
+                for j in 0..<k where o[j] > m { m = o[j] }
+                var total = 0.0
+                for j in 0..<k { total += Math.exp((o[j] - m).double) }
+                return m.double + Math.log(total)
+            }()
             var value = 0.0, mass: F = 0
             for j in 0..<k where y[j] != 0 { value -= y[j].double * (o[j].double - logSum); mass += y[j] }
             for j in 0..<k { dO[j] = p[j] * mass - y[j] }

@@ -11,7 +11,7 @@ public enum Precision: String, Sendable, CaseIterable {
 
 /// What the engine needs of a floating-point type: BLAS products and the
 /// elementwise functions, each mapped to the native single or double routine.
-protocol RNNScalar: BinaryFloatingPoint, Sendable {
+protocol RNNScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
     init(_ value: Double)
     var double: Double { get }
     static func gemm(
@@ -25,16 +25,12 @@ protocol RNNScalar: BinaryFloatingPoint, Sendable {
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
+    /// 1 / (1 + e⁻ˣ)
+    static func sigmoid(_ x: Self) -> Self
     static func log1p(_ x: Self) -> Self
 }
 
 extension RNNScalar {
-    @inline(__always) static func sigmoid(_ x: Self) -> Self {
-        if x >= 0 { return 1 / (1 + exp(-x)) }
-        let e = exp(x)
-        return e / (1 + e)
-    }
-
     /// log(1 + eˣ) without overflow.
     @inline(__always) static func softplus(_ x: Self) -> Self {
         x > 0 ? x + log1p(exp(-x)) : log1p(exp(x))
@@ -85,6 +81,11 @@ extension Double: RNNScalar {
     @inline(__always) static func exp(_ x: Double) -> Double { Glibc.exp(x) }
     @inline(__always) static func log(_ x: Double) -> Double { Glibc.log(x) }
     @inline(__always) static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
+    @inline(__always) static func sigmoid(_ x: Double) -> Double {
+        if x >= 0 { return 1 / (1 + Glibc.exp(-x)) }
+        let e = Glibc.exp(x)
+        return e / (1 + e)
+    }
     @inline(__always) static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
 }
 
@@ -106,8 +107,10 @@ extension Float: RNNScalar {
     ) {
         cblas_sgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
-    @inline(__always) static func exp(_ x: Float) -> Float { Glibc.expf(x) }
+    // exp, tanh and the logistic are the branch-free FastFloat forms, so gate loops vectorise.
+    @inline(__always) static func exp(_ x: Float) -> Float { FastFloat.exp(x) }
     @inline(__always) static func log(_ x: Float) -> Float { Glibc.logf(x) }
-    @inline(__always) static func tanh(_ x: Float) -> Float { Glibc.tanhf(x) }
+    @inline(__always) static func tanh(_ x: Float) -> Float { FastFloat.tanh(x) }
+    @inline(__always) static func sigmoid(_ x: Float) -> Float { FastFloat.sigmoid(x) }
     @inline(__always) static func log1p(_ x: Float) -> Float { Glibc.log1pf(x) }
 }
