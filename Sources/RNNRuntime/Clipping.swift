@@ -72,6 +72,11 @@ public enum Clipping: Equatable, Sendable {
         case let .value(limit):
             let v = F(limit)
             g.withUnsafeMutableBufferPointer { p in
+                if !recordPositions {
+                    // A branch-free clamp (NaN stays NaN), which vectorises.
+                    for i in 0..<p.count { let x = p[i]; p[i] = x > v ? v : (x < -v ? -v : x) }
+                    return
+                }
                 for i in 0..<p.count {
                     if p[i] > v {
                         p[i] = v

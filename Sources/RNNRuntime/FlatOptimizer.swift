@@ -36,81 +36,75 @@ struct FlatOptimizer<F: RNNScalar> {
     mutating func step(_ parameters: inout [F], _ gradients: [F]) -> Int? {
         let s = settings, t = Double(stepCount + 1)
         let lr = F(s.lr), wd = F(s.weightDecay), count = parameters.count
-        // p − p is 0 for a finite p and NaN otherwise: summed without a branch, so the loops vectorise.
-        var check: F = 0
         parameters.withUnsafeBufferPointer { P in gradients.withUnsafeBufferPointer { G in
         nextParameters.withUnsafeMutableBufferPointer { NP in
         first.withUnsafeBufferPointer { M in second.withUnsafeBufferPointer { V in third.withUnsafeBufferPointer { A in
         nextFirst.withUnsafeMutableBufferPointer { NM in nextSecond.withUnsafeMutableBufferPointer { NV in nextThird.withUnsafeMutableBufferPointer { NA in
+            let p = P.baseAddress!, g0 = G.baseAddress!, m0 = M.baseAddress!, v0 = V.baseAddress!, a0 = A.baseAddress!
+            let np = NP.baseAddress!, nm = NM.baseAddress!, nv = NV.baseAddress!, na = NA.baseAddress!
             switch s.kind {
             case .sgd:
                 let mu = F(s.momentum), damp = 1 - F(s.dampening), firstStep = stepCount == 0
-                for i in 0..<count {
-                    var g = G[i] + wd * P[i]
+                for i in stride(from: 0, to: count, by: 8) {
+                    let pi = p.lanes(i, count)
+                    var g = g0.lanes(i, count) + wd * pi
                     if mu != 0 {
-                        let buffer = firstStep ? g : mu * M[i] + damp * g
-                        NM[i] = buffer
+                        let buffer = firstStep ? g : mu * m0.lanes(i, count) + damp * g
+                        nm.setLanes(buffer, i, count)
                         g = s.nesterov ? g + mu * buffer : buffer
                     }
-                    let p = P[i] - lr * g
-                    NP[i] = p
-                    check += p - p
+                    np.setLanes(pi - lr * g, i, count)
                 }
             case .adagrad:
                 let clr = F(s.lr / (1 + (t - 1) * s.lrDecay)), eps = F(s.eps)
-                for i in 0..<count {
-                    let g = G[i] + wd * P[i]
-                    let sum = M[i] + g * g
-                    NM[i] = sum
-                    let p = P[i] - clr * g / (sum.squareRoot() + eps)
-                    NP[i] = p
-                    check += p - p
+                for i in stride(from: 0, to: count, by: 8) {
+                    let pi = p.lanes(i, count)
+                    let g = g0.lanes(i, count) + wd * pi
+                    let sum = m0.lanes(i, count) + g * g
+                    nm.setLanes(sum, i, count)
+                    np.setLanes(pi - clr * g / (sum.squareRoot() + eps), i, count)
                 }
             case .rmsprop:
                 let alpha = F(s.alpha), eps = F(s.eps), mu = F(s.momentum)
-                for i in 0..<count {
-                    let g = G[i] + wd * P[i]
-                    let square = alpha * V[i] + (1 - alpha) * g * g
-                    NV[i] = square
-                    var avg: F
+                for i in stride(from: 0, to: count, by: 8) {
+                    let pi = p.lanes(i, count)
+                    let g = g0.lanes(i, count) + wd * pi
+                    let square = alpha * v0.lanes(i, count) + (1 - alpha) * g * g
+                    nv.setLanes(square, i, count)
+                    let avg: Lanes<F>
                     if s.centered {
-                        let mean = alpha * A[i] + (1 - alpha) * g
-                        NA[i] = mean
+                        let mean = alpha * a0.lanes(i, count) + (1 - alpha) * g
+                        na.setLanes(mean, i, count)
                         avg = (square - mean * mean).squareRoot() + eps
                     } else {
                         avg = square.squareRoot() + eps
                     }
-                    let p: F
                     if s.momentum > 0 {
-                        let buffer = mu * M[i] + g / avg
-                        NM[i] = buffer
-                        p = P[i] - lr * buffer
+                        let buffer = mu * m0.lanes(i, count) + g / avg
+                        nm.setLanes(buffer, i, count)
+                        np.setLanes(pi - lr * buffer, i, count)
                     } else {
-                        p = P[i] - lr * g / avg
+                        np.setLanes(pi - lr * g / avg, i, count)
                     }
-                    NP[i] = p
-                    check += p - p
                 }
             case .adam:
                 // The bias corrections depend on t only: computed once per step.
                 let b1 = F(s.beta1), b2 = F(s.beta2), eps = F(s.eps)
                 let bc1 = 1 - Math.pow(s.beta1, t), bc2 = 1 - Math.pow(s.beta2, t)
                 let stepSize = F(s.lr / bc1), rootBc2 = F(bc2.squareRoot())
-                for i in 0..<count {
-                    let g = G[i] + wd * P[i]
-                    let m = b1 * M[i] + (1 - b1) * g
-                    let v = b2 * V[i] + (1 - b2) * g * g
-                    NM[i] = m
-                    NV[i] = v
-                    let p = P[i] - stepSize * m / (v.squareRoot() / rootBc2 + eps)
-                    NP[i] = p
-                    check += p - p
+                for i in stride(from: 0, to: count, by: 8) {
+                    let pi = p.lanes(i, count)
+                    let g = g0.lanes(i, count) + wd * pi
+                    let m = b1 * m0.lanes(i, count) + (1 - b1) * g
+                    let v = b2 * v0.lanes(i, count) + (1 - b2) * g * g
+                    nm.setLanes(m, i, count)
+                    nv.setLanes(v, i, count)
+                    np.setLanes(pi - stepSize * m / (v.squareRoot() / rootBc2 + eps), i, count)
                 }
             }
         } } } } } } } } }
-        if !check.isFinite || check != 0 {
-            return nextParameters.firstIndex { !$0.isFinite } ?? 0
-        }
+        // Checked in a pass of its own: a reduction inside the update loops stops them vectorising.
+        if let bad = firstNonFinite(nextParameters) { return bad }
         swap(&parameters, &nextParameters)
         switch s.kind {
         case .sgd: if s.momentum != 0 { swap(&first, &nextFirst) }

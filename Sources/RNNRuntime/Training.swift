@@ -139,7 +139,10 @@ extension RNNModel {
                         return result
                     }
                     w.backward(window: window)
-                    if let bad = w.grads.firstIndex(where: { !$0.isFinite }) {
+                    // The optimizer writes the next parameters into the buffer this one last
+                    // held: dropping the workspace's reference saves a copy on every update.
+                    w.net.values = []
+                    if let bad = firstNonFinite(w.grads) {
                         result.stop = .nonFinite(epoch: epoch, sequence: members[0] + 1, update: result.updates + 1,
                                                  what: "gradient of \(parameterNames[owner(bad)])")
                         return result
