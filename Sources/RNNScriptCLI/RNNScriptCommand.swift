@@ -86,6 +86,9 @@ struct Driver {
             }
             host.baseDirectory = Self.directory(of: file)
             if checkOnly { return runner.check(SourceFile(name: file, text: text)) }
+            if !interactive {
+                KernelSelection.selectForScript(singlePrecision: ScriptRunner.requestsSinglePrecision(SourceFile(name: file, text: text)))
+            }
             if reportPath != nil { runner.report = HTMLReport(title: file) }
             status = runner.run(SourceFile(name: file, text: text))
             host.baseDirectory = ""
