@@ -160,6 +160,9 @@ final class Workspace<F: RNNScalar> {
     /// pass: ∂L/∂h_{t−1} = δ·Wᵀ is then a plain product, which OpenBLAS runs
     /// about a fifth faster than the transposed one it replaces at every step.
     var transposedW: [[F]]
+    /// Where this workspace's first sequence sits in the whole batch (for
+    /// messages, when a batch is split over two workspaces).
+    var sequenceOffset = 0
     /// Whether `transposedW` holds the current weights (set by `backward`).
     private var transposedWFresh = false
 
@@ -685,11 +688,11 @@ final class Workspace<F: RNNScalar> {
             for l in 0..<L {
                 for i in 0..<(B * d) where !H[l][(t + 1) * B * d + i].isFinite {
                     let b = i / d
-                    return "the state s_\(t + 1)\(L > 1 ? " of layer \(l + 1)" : "") (sequence \(b + 1) of the batch, step \(spanStart + t + 1))"
+                    return "the state s_\(t + 1)\(L > 1 ? " of layer \(l + 1)" : "") (sequence \(sequenceOffset + b + 1) of the batch, step \(spanStart + t + 1))"
                 }
             }
             for i in 0..<(B * k) where !logits[t * B * k + i].isFinite {
-                return "the logits o_\(t + 1) (sequence \(i / k + 1) of the batch, step \(spanStart + t + 1))"
+                return "the logits o_\(t + 1) (sequence \(sequenceOffset + i / k + 1) of the batch, step \(spanStart + t + 1))"
             }
         }
         return nil

@@ -52,6 +52,9 @@ public struct TrainingResult: Equatable, Sendable {
     public var stop: TrainingStop?
     /// Every update, when `logUpdates` is on.
     public var updateLog: [UpdateRecord] = []
+    /// The threads the passes ran on (2 when Float32 batches were split; each
+    /// may use more through OpenBLAS when OPENBLAS_NUM_THREADS says so).
+    public var threads = 1
 }
 
 extension RNNModel {
@@ -112,8 +115,8 @@ extension RNNModel {
             }
             return owners[position]
         }
-        // One workspace per batch size in use (the last batch may be smaller).
-        var workspaces: [Int: Workspace<F>] = [:]
+        // One pass per batch size in use (the last batch may be smaller).
+        var passes: [Int: TrainingPass<F>] = [:]
         var order = Array(data.indices)
         defer {
             self.parameters = network.matrices(parameters)
@@ -126,12 +129,14 @@ extension RNNModel {
                 let members = Array(order[batchStart..<min(batchStart + batchSize, order.count)])
                 let batch = members.map { data[$0] }
                 let B = batch.count
-                let w = workspaces[B] ?? Workspace<F>(network: network, batch: B, capacity: max(capacity, 1))
-                workspaces[B] = w
+                let w = passes[B] ?? TrainingPass<F>(network: network, batch: B, capacity: max(capacity, 1))
+                passes[B] = w
+                result.threads = max(result.threads, w.parts.count)
                 let steps = batch.map { $0.stepCount(placement) }.max() ?? 0
-                var state = w.entering(Array(repeating: initialState, count: B))
+                let entering = initialState.storage.map { F($0) }
+                var state = (0..<B).flatMap { _ in entering }
                 for span in Self.spans(steps: steps, options.truncation) {
-                    w.net.values = parameters
+                    w.setParameters(parameters)
                     w.forward(batch, span: span, entering: state, loss: loss, scale: F(1) / F(Double(B)))
                     if let bad = w.sequenceLosses.firstIndex(where: { !$0.isFinite }) {
                         result.stop = .nonFinite(epoch: epoch, sequence: members[bad] + 1, update: result.updates + 1,
@@ -141,20 +146,20 @@ extension RNNModel {
                     w.backward(window: window)
                     // The optimizer writes the next parameters into the buffer this one last
                     // held: dropping the workspace's reference saves a copy on every update.
-                    w.net.values = []
-                    if let bad = firstNonFinite(w.grads) {
+                    w.setParameters([])
+                    if let bad = firstNonFinite(w.gradients) {
                         result.stop = .nonFinite(epoch: epoch, sequence: members[0] + 1, update: result.updates + 1,
                                                  what: "gradient of \(parameterNames[owner(bad)])")
                         return result
                     }
-                    let report = options.clipping.apply(toFlat: &w.grads, recordPositions: options.logUpdates)
+                    let report = options.clipping.apply(toFlat: &w.gradients, recordPositions: options.logUpdates)
                     if options.logUpdates {
                         var clipped = [Int](repeating: 0, count: self.parameters.count)
                         for at in report.clipped { clipped[owner(at)] += 1 }
                         result.updateLog.append(UpdateRecord(epoch: epoch, update: result.updates + 1, normBefore: report.normBefore,
                                                              normAfter: report.normAfter, clipped: clipped))
                     }
-                    if let bad = flat.step(&parameters, w.grads) {
+                    if let bad = flat.step(&parameters, w.gradients) {
                         // Nothing changed: the parameters and optimizer are those of the last finite update.
                         result.stop = .nonFinite(epoch: epoch, sequence: members[0] + 1, update: result.updates + 1,
                                                  what: "parameter \(parameterNames[owner(bad)])")

@@ -26,10 +26,11 @@ final class FileHost: ScriptHost {
         return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
     }
 
-    func trainingTimed(model: String, steps: Int, seconds: Double) {
+    func trainingTimed(model: String, steps: Int, seconds: Double, threads: Int) {
         let rate = seconds > 0 ? Double(steps) / seconds : 0
         Terminal.writeError("timing: train \(model): \(steps) chars in \(NumberFormatting.printf("%.3f", seconds)) s, "
-                            + "\(NumberFormatting.printf("%.0f", rate)) chars/s, peak memory \(Self.peakMemoryMiB()) MiB\n")
+                            + "\(NumberFormatting.printf("%.0f", rate)) chars/s, peak memory \(Self.peakMemoryMiB()) MiB, "
+                            + "\(threads) runtime thread\(threads == 1 ? "" : "s")\n")
     }
 
     /// The process's peak resident memory (VmHWM), in MiB.

@@ -89,8 +89,9 @@ public struct TrainReport: Sendable {
     /// Every update, with `log`.
     public var updateLog: [UpdateRecord] = []
     public var parameterNames: [String] = []
-    /// With `--timing`: the input steps (characters) processed and the seconds taken.
-    public var timing: (steps: Int, seconds: Double)?
+    /// With `--timing`: the input steps (characters) processed, the seconds
+    /// taken, and the threads the runtime's passes ran on.
+    public var timing: (steps: Int, seconds: Double, threads: Int)?
     /// Set when training hit a non-finite value: the cell shows the epochs it
     /// completed, then this error, and the run fails.
     public var failure: Diagnostic?

@@ -13,13 +13,14 @@ public protocol ScriptHost: AnyObject {
     /// Seconds on a monotonic clock when `--timing` is on, nil otherwise (so
     /// outputs stay byte-identical unless timing is asked for).
     func clock() -> Double?
-    /// Told the time a `train` took (with `--timing`).
-    func trainingTimed(model: String, steps: Int, seconds: Double)
+    /// Told the time a `train` took (with `--timing`), and how many threads
+    /// the runtime ran its passes on.
+    func trainingTimed(model: String, steps: Int, seconds: Double, threads: Int)
 }
 
 extension ScriptHost {
     public func clock() -> Double? { nil }
-    public func trainingTimed(model: String, steps: Int, seconds: Double) {}
+    public func trainingTimed(model: String, steps: Int, seconds: Double, threads: Int) {}
 }
 
 public enum HostError: Error, Equatable, Sendable {

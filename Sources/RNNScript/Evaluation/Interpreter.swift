@@ -229,11 +229,11 @@ public struct Interpreter {
             onEpoch: { epoch, value in host.trainingProgress(epoch: epoch, of: options.epochs, loss: value) },
             shouldStop: { host.shouldInterrupt() })
         host.trainingFinished()
-        var timing: (steps: Int, seconds: Double)?
+        var timing: (steps: Int, seconds: Double, threads: Int)?
         if let started, let finished = host.clock() {
             let perEpoch = data.reduce(0) { $0 + $1.stepCount(slot.model.configuration.outputs) }
-            timing = (perEpoch * result.epochLosses.count, finished - started)
-            host.trainingTimed(model: model, steps: timing!.steps, seconds: timing!.seconds)
+            timing = (perEpoch * result.epochLosses.count, finished - started, result.threads)
+            host.trainingTimed(model: model, steps: timing!.steps, seconds: timing!.seconds, threads: result.threads)
         }
         state.random = random
         slot.lastLosses = result.epochLosses

@@ -112,6 +112,7 @@ public struct JSONRenderer {
                 pairs.append(("timing", .object([
                     ("steps", .number(Double(timing.steps))), ("seconds", .number(timing.seconds)),
                     ("chars_per_s", .number(timing.seconds > 0 ? Double(timing.steps) / timing.seconds : 0)),
+                    ("threads", .number(Double(timing.threads))),
                 ])))
             }
             if !report.updateLog.isEmpty {
