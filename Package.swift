@@ -16,10 +16,12 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
+        // The AVX-512 step product (see small_gemm.h), optimised in every build.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         // The runtime's numeric loops are optimised even in debug builds: the
         // tests train real models, and unoptimised generic code is 20–50× slower.
         .target(
-            name: "RNNRuntime", dependencies: ["CBLAS"],
+            name: "RNNRuntime", dependencies: ["CBLAS", "CKernels"],
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "RNNScript", dependencies: ["RNNRuntime"]),
         .target(

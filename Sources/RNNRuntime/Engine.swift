@@ -292,11 +292,11 @@ final class Workspace<F: RNNScalar> {
                         switch cell {
                         case .rnn:
                             // a_t = x_t U + b + s_{t-1} W;  s_t = σ(a_t)
-                            F.product(false, false, m: B, n: d, k: d, hPrev, lda: d, Wp, ldb: d, beta: 1, p, ldc: d)
+                            F.stepProduct(m: B, n: d, k: d, hPrev, lda: d, Wp, ldb: d, beta: 1, p, ldc: d)
                             activation.apply(p, into: hNext, count: B * d)
                         case .lstm:
                             // [i f g o] = act(x U + b + h W);  c_t = f⊙c_{t-1} + i⊙g;  h_t = o⊙tanh(c_t)
-                            F.product(false, false, m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: 1, p, ldc: width)
+                            F.stepProduct(m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: 1, p, ldc: width)
                             C[l].withUnsafeMutableBufferPointer { Cp in TanhC[l].withUnsafeMutableBufferPointer { TC in
                                 for b in 0..<B {
                                     Self.lstmForward(gates: p + b * width, d: d, cPrev: Cp.baseAddress! + (t * B + b) * d,
@@ -307,7 +307,7 @@ final class Workspace<F: RNNScalar> {
                         case .gru:
                             // r, z = σ(x U + b + h W);  n = tanh(x U_n + b_n + r⊙(h W_n + bh_n));  h_t = (1−z)⊙n + z⊙h_{t−1}
                             scratch.withUnsafeMutableBufferPointer { Q in
-                                F.product(false, false, m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: 0, Q.baseAddress!, ldc: width)
+                                F.stepProduct(m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: 0, Q.baseAddress!, ldc: width)
                                 HN[l].withUnsafeMutableBufferPointer { HNp in
                                     let hn = HNp.baseAddress! + t * B * d
                                     for b in 0..<B {
@@ -574,8 +574,8 @@ final class Workspace<F: RNNScalar> {
                     if propagate {
                         if transposedWFresh {
                             transposedW[l].withUnsafeBufferPointer { WT in
-                                F.product(false, false, m: B, n: d, k: width, grad, lda: width, WT.baseAddress!, ldb: d,
-                                          beta: cell == .gru ? 1 : 0, dh.baseAddress!, ldc: d)
+                                F.stepProduct(m: B, n: d, k: width, grad, lda: width, WT.baseAddress!, ldb: d,
+                                              beta: cell == .gru ? 1 : 0, dh.baseAddress!, ldc: d)
                             }
                         } else {
                             net.values.withUnsafeBufferPointer { NP in

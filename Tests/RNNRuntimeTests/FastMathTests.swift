@@ -112,3 +112,52 @@ struct FastMathTests {
         #expect(report.clipped == [0, 6, 7, 9, 10])
     }
 }
+
+/// The AVX-512 step product against OpenBLAS: every remainder of rows (blocks
+/// of 8) and columns (blocks of 32, masked), strided operands, both betas.
+@Suite("Step product kernel")
+struct SmallProductTests {
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (1, 1, 1), (3, 17, 7), (8, 32, 64), (8, 33, 5), (13, 100, 130), (16, 1024, 256), (16, 256, 1024),
+        (24, 31, 64), (32, 16, 1), (9, 257, 3), (16, 512, 512),
+    ]
+
+    @Test("equals BLAS to Float32 rounding", arguments: shapes)
+    func againstBLAS(_ shape: (m: Int, n: Int, k: Int)) {
+        let (m, n, k) = shape
+        let lda = k + 3, ldb = n + 5, ldc = n + 2
+        var random = RandomSource(seed: UInt64(m * 1_000_003 + n * 1_009 + k))
+        let a = (0..<(m * lda)).map { _ in Float(random.nextUnit() * 2 - 1) }
+        let b = (0..<(k * ldb)).map { _ in Float(random.nextUnit() * 2 - 1) }
+        let c0 = (0..<(m * ldc)).map { _ in Float(random.nextUnit() * 2 - 1) }
+        for beta: Float in [0, 1] {
+            var expected = c0, actual = c0
+            a.withUnsafeBufferPointer { A in b.withUnsafeBufferPointer { Bp in
+                expected.withUnsafeMutableBufferPointer { C in
+                    Float.gemm(false, false, m: m, n: n, k: k, alpha: 1, A.baseAddress!, lda: lda, Bp.baseAddress!, ldb: ldb,
+                               beta: beta, C.baseAddress!, ldc: ldc)
+                }
+                actual.withUnsafeMutableBufferPointer { C in
+                    if SmallProduct.available {
+                        SmallProduct.multiply(m: m, n: n, k: k, A.baseAddress!, lda: lda, Bp.baseAddress!, ldb: ldb,
+                                              beta: beta, C.baseAddress!, ldc: ldc)
+                    } else {
+                        // Without AVX-512 the step product is BLAS's: it must give the same numbers.
+                        Float.stepProduct(m: m, n: n, k: k, A.baseAddress!, lda: lda, Bp.baseAddress!, ldb: ldb,
+                                          beta: beta, C.baseAddress!, ldc: ldc)
+                    }
+                }
+            } }
+            for i in 0..<m {
+                for j in 0..<ldc {
+                    let e = expected[i * ldc + j], x = actual[i * ldc + j]
+                    if j >= n {
+                        #expect(x == c0[i * ldc + j], "column \(j) beyond n was written")
+                    } else {
+                        #expect(abs(e - x) <= 1e-5 * Float(k + 1), "(\(i), \(j)) of \(m)×\(n)×\(k), beta \(beta): \(x) vs \(e)")
+                    }
+                }
+            }
+        }
+    }
+}
