@@ -274,7 +274,7 @@ final class Workspace<F: RNNScalar> {
                 if layer.b == nil { for i in 0..<(rows * width) { P[i] = 0 } }
                 for r in 0..<rows where xClasses[r] >= 0 {
                     let u = N + layer.u + Int(xClasses[r]) * width, p = P.baseAddress! + r * width
-                    for j in 0..<width { p[j] += u[j] }
+                    for j in stride(from: 0, to: width, by: 8) { p.setLanes(p.lanes(j, width) + u.lanes(j, width), j, width) }
                 }
             } else {
                 let source = l == 0 ? x : H[l - 1]
@@ -349,10 +349,10 @@ final class Workspace<F: RNNScalar> {
     }
 
     /// One GRU step for one sequence: `gates` holds x·U + b (r, z, n) and
-    /// becomes the activated r, z, n; `recurrent` is h_{t−1}·W; `hidden`
-    /// receives h_{t−1}·W_n + bh_n for the backward pass.
+    /// becomes the activated r, z, n; `recurrent` is h_{t−1}·W (its n block is
+    /// reused as scratch); `hidden` receives h_{t−1}·W_n + bh_n for the backward pass.
     @inline(__always)
-    private static func gruForward(gates g: UnsafeMutablePointer<F>, recurrent q: UnsafePointer<F>, d: Int,
+    private static func gruForward(gates g: UnsafeMutablePointer<F>, recurrent q: UnsafeMutablePointer<F>, d: Int,
                                    hiddenBias: UnsafePointer<F>?, hPrev: UnsafePointer<F>,
                                    hidden: UnsafeMutablePointer<F>, hNext: UnsafeMutablePointer<F>) {
         if let bias = hiddenBias {
@@ -361,9 +361,11 @@ final class Workspace<F: RNNScalar> {
             for j in 0..<d { hidden[j] = q[2 * d + j] }
         }
         for j in 0..<(2 * d) { g[j] = F.sigmoid(g[j] + q[j]) }
-        let ng = g + 2 * d, zg = g + d
-        // n = tanh(x U_n + b_n + r ⊙ (h W_n + bh_n))
-        for j in 0..<d { ng[j] = F.tanh(ng[j] + g[j] * hidden[j]) }
+        let ng = g + 2 * d, zg = g + d, rh = q + 2 * d
+        // n = tanh(x U_n + b_n + r ⊙ (h W_n + bh_n)); r ⊙ (…) first, in a row of its
+        // own, because LLVM will not vectorise a loop writing g's n block while reading its r block.
+        for j in 0..<d { rh[j] = g[j] * hidden[j] }
+        for j in 0..<d { ng[j] = F.tanh(ng[j] + rh[j]) }
         for j in 0..<d { hNext[j] = (1 - zg[j]) * ng[j] + zg[j] * hPrev[j] }
     }
 
@@ -644,7 +646,7 @@ final class Workspace<F: RNNScalar> {
                         for i in 0..<(ni * width) { G[layer.u + i] = 0 }
                         for r in 0..<rows where xClasses[r] >= 0 {
                             let g = G + layer.u + Int(xClasses[r]) * width, dr = D.baseAddress! + r * width
-                            for j in 0..<width { g[j] += dr[j] }
+                            for j in stride(from: 0, to: width, by: 8) { g.setLanes(g.lanes(j, width) + dr.lanes(j, width), j, width) }
                         }
                     } else {
                         source.withUnsafeBufferPointer { X in
@@ -652,20 +654,14 @@ final class Workspace<F: RNNScalar> {
                                       D.baseAddress!, ldb: width, beta: 0, G + layer.u, ldc: width)
                         }
                     }
-                    if let bo = layer.b {
-                        for j in 0..<width { G[bo + j] = 0 }
-                        for r in 0..<rows { for j in 0..<width { G[bo + j] += D[r * width + j] } }
-                    }
+                    if let bo = layer.b { Self.sumRows(D.baseAddress!, rows: rows, width: width, stride: width, into: G + bo) }
                 }
                 (cell == .gru ? dQ[l] : dP[l]).withUnsafeBufferPointer { D in
                     H[l].withUnsafeBufferPointer { Hp in
                         F.product(true, false, m: d, n: width, k: rows, Hp.baseAddress!, lda: d, D.baseAddress!, ldb: width,
                                   beta: 0, G + layer.w, ldc: width)
                     }
-                    if let ho = layer.bhn {
-                        for j in 0..<d { G[ho + j] = 0 }
-                        for r in 0..<rows { for j in 0..<d { G[ho + j] += D[r * width + 2 * d + j] } }
-                    }
+                    if let ho = layer.bhn { Self.sumRows(D.baseAddress! + 2 * d, rows: rows, width: d, stride: width, into: G + ho) }
                 }
             }
             dO.withUnsafeBufferPointer { D in
@@ -673,11 +669,19 @@ final class Workspace<F: RNNScalar> {
                     F.product(true, false, m: d, n: k, k: rows, Hp.baseAddress! + B * d, lda: d, D.baseAddress!, ldb: k,
                               beta: 0, G + layout.v, ldc: k)
                 }
-                if let co = layout.c {
-                    for j in 0..<k { G[co + j] = 0 }
-                    for r in 0..<rows { for j in 0..<k { G[co + j] += D[r * k + j] } }
-                }
+                if let co = layout.c { Self.sumRows(D.baseAddress!, rows: rows, width: k, stride: k, into: G + co) }
             }
+        }
+    }
+
+    /// out[j] = Σ_r block[r·stride + j] for j < width, summed in row order
+    /// (as a plain loop would), eight columns at a time.
+    @inline(__always)
+    private static func sumRows(_ block: UnsafePointer<F>, rows: Int, width: Int, stride: Int, into out: UnsafeMutablePointer<F>) {
+        for j in Swift.stride(from: 0, to: width, by: 8) {
+            var total = Lanes<F>()
+            for r in 0..<rows { total += (block + r * stride).lanes(j, width) }
+            out.setLanes(total, j, width)
         }
     }
 
