@@ -32,48 +32,64 @@ int rnn_small_sgemm_available(void) {
     _mm512_mask_storeu_ps(c + (r) * ldc + j, m0, lo##r);                                            \
     _mm512_mask_storeu_ps(c + (r) * ldc + j + 16, m1, hi##r);
 
-/// Eight rows of C, columns j … j+31: sixteen accumulators in registers,
-/// each row of B loaded once for the eight rows.
-TARGET static void block8(long j, long n, long k, const float *a, long lda, const float *b, long ldb,
+/// Eight rows of C against one packed panel (k × 32 floats in a row):
+/// sixteen accumulators in registers, each panel row loaded once for eight rows.
+TARGET static void panel8(long j, long n, long k, const float *a, long lda, const float *panel,
                           float beta, float *c, long ldc) {
     COLUMN_MASKS(j, n)
     LOAD_ROW(0) LOAD_ROW(1) LOAD_ROW(2) LOAD_ROW(3) LOAD_ROW(4) LOAD_ROW(5) LOAD_ROW(6) LOAD_ROW(7)
     for (long p = 0; p < k; p++) {
-        const float *row = b + p * ldb + j;
-        __m512 w0 = _mm512_maskz_loadu_ps(m0, row);
-        __m512 w1 = _mm512_maskz_loadu_ps(m1, row + 16);
+        __m512 w0 = _mm512_loadu_ps(panel + p * 32);
+        __m512 w1 = _mm512_loadu_ps(panel + p * 32 + 16);
         FMA_ROW(0) FMA_ROW(1) FMA_ROW(2) FMA_ROW(3) FMA_ROW(4) FMA_ROW(5) FMA_ROW(6) FMA_ROW(7)
     }
     STORE_ROW(0) STORE_ROW(1) STORE_ROW(2) STORE_ROW(3) STORE_ROW(4) STORE_ROW(5) STORE_ROW(6) STORE_ROW(7)
 }
 
-/// One row of C, columns j … j+31 (the rows left over after blocks of eight).
-TARGET static void block1(long j, long n, long k, const float *a, long lda, const float *b, long ldb,
+/// One row of C (the rows left over after blocks of eight).
+TARGET static void panel1(long j, long n, long k, const float *a, long lda, const float *panel,
                           float beta, float *c, long ldc) {
     (void)lda;
     COLUMN_MASKS(j, n)
     LOAD_ROW(0)
     for (long p = 0; p < k; p++) {
-        const float *row = b + p * ldb + j;
-        __m512 w0 = _mm512_maskz_loadu_ps(m0, row);
-        __m512 w1 = _mm512_maskz_loadu_ps(m1, row + 16);
+        __m512 w0 = _mm512_loadu_ps(panel + p * 32);
+        __m512 w1 = _mm512_loadu_ps(panel + p * 32 + 16);
         FMA_ROW(0)
     }
     STORE_ROW(0)
 }
 
-TARGET void rnn_small_sgemm(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+TARGET void rnn_panel_sgemm(long m, long n, long k, const float *a, long lda, const float *panels,
                             float beta, float *c, long ldc) {
     long i = 0;
     for (; i + 8 <= m; i += 8)
-        for (long j = 0; j < n; j += 32) block8(j, n, k, a + i * lda, lda, b, ldb, beta, c + i * ldc, ldc);
+        for (long j = 0; j < n; j += 32) panel8(j, n, k, a + i * lda, lda, panels + (j / 32) * k * 32, beta, c + i * ldc, ldc);
     for (; i < m; i++)
-        for (long j = 0; j < n; j += 32) block1(j, n, k, a + i * lda, lda, b, ldb, beta, c + i * ldc, ldc);
+        for (long j = 0; j < n; j += 32) panel1(j, n, k, a + i * lda, lda, panels + (j / 32) * k * 32, beta, c + i * ldc, ldc);
 }
 #else
 int rnn_small_sgemm_available(void) { return 0; }
-void rnn_small_sgemm(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+void rnn_panel_sgemm(long m, long n, long k, const float *a, long lda, const float *panels,
                      float beta, float *c, long ldc) {
-    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
+    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)panels; (void)beta; (void)c; (void)ldc;
 }
 #endif
+
+long rnn_panels_size(long k, long n) { return k * 32 * ((n + 31) / 32); }
+
+void rnn_pack_panels(long k, long n, const float *b, long ldb, int transposed, float *panels) {
+    for (long j = 0; j < n; j += 32) {
+        float *panel = panels + (j / 32) * k * 32;
+        long width = n - j < 32 ? n - j : 32;
+        for (long p = 0; p < k; p++) {
+            float *out = panel + p * 32;
+            if (transposed) {
+                for (long c = 0; c < width; c++) out[c] = b[(j + c) * ldb + p];
+            } else {
+                for (long c = 0; c < width; c++) out[c] = b[p * ldb + j + c];
+            }
+            for (long c = width; c < 32; c++) out[c] = 0;
+        }
+    }
+}

@@ -156,14 +156,19 @@ final class Workspace<F: RNNScalar> {
     var fromReadout: [F]
     var carryH: [[F]], carryC: [[F]], external: [[F]]
     var stepP: [F], stepQ: [F], scratch: [F]
+    /// Whether the step products run on packed panels (`RNNScalar.usesPanels`).
+    let stepPanels: Bool
+    /// Per layer, W packed into panels at the start of each forward pass, and
+    /// Wᵀ at the start of each backward pass (with `stepPanels`).
+    var forwardPanels: [[F]], backwardPanels: [[F]]
     /// Per layer, Wᵀ (G·d × d), copied at the start of each batched backward
-    /// pass: ∂L/∂h_{t−1} = δ·Wᵀ is then a plain product, which OpenBLAS runs
-    /// about a fifth faster than the transposed one it replaces at every step.
+    /// pass without panels: ∂L/∂h_{t−1} = δ·Wᵀ is then a plain product, which
+    /// OpenBLAS runs about a fifth faster than the transposed one.
     var transposedW: [[F]]
     /// Where this workspace's first sequence sits in the whole batch (for
     /// messages, when a batch is split over two workspaces).
     var sequenceOffset = 0
-    /// Whether `transposedW` holds the current weights (set by `backward`).
+    /// Whether `transposedW` or `backwardPanels` hold the current weights (set by `backward`).
     private var transposedWFresh = false
 
     init(network: PackedNetwork<F>, batch B: Int, capacity: Int) {
@@ -195,7 +200,11 @@ final class Workspace<F: RNNScalar> {
         stepP = [F](repeating: 0, count: B * G * d)
         stepQ = stepP
         scratch = stepP
-        transposedW = B > 1 ? (0..<L).map { _ in [F](repeating: 0, count: G * cfg.hiddenSize * cfg.hiddenSize) } : []
+        let width = G * cfg.hiddenSize, d = cfg.hiddenSize
+        stepPanels = B > 1 && F.usesPanels(m: B, n: width, k: d) && F.usesPanels(m: B, n: d, k: width)
+        forwardPanels = stepPanels ? (0..<L).map { _ in [F](repeating: 0, count: F.panelCount(k: d, n: width)) } : []
+        backwardPanels = stepPanels ? (0..<L).map { _ in [F](repeating: 0, count: F.panelCount(k: width, n: d)) } : []
+        transposedW = B > 1 && !stepPanels ? (0..<L).map { _ in [F](repeating: 0, count: width * d) } : []
     }
 
     var cell: CellKind { net.configuration.cell }
@@ -286,17 +295,33 @@ final class Workspace<F: RNNScalar> {
             }
             H[l].withUnsafeMutableBufferPointer { Hp in
                 do { let Wp = N + layer.w
+                    if stepPanels {
+                        forwardPanels[l].withUnsafeMutableBufferPointer {
+                            F.packPanels(k: d, n: width, Wp, ldb: width, transposed: false, into: $0.baseAddress!)
+                        }
+                    }
+                    let panels = stepPanels ? forwardPanels[l] : []
+                    /// out (B × G·d) = h_{t−1}·W + beta·out
+                    func recurrent(_ hPrev: UnsafePointer<F>, beta: F, _ out: UnsafeMutablePointer<F>) {
+                        if stepPanels {
+                            panels.withUnsafeBufferPointer {
+                                F.panelProduct(m: B, n: width, k: d, hPrev, lda: d, panels: $0.baseAddress!, beta: beta, out, ldc: width)
+                            }
+                        } else {
+                            F.product(false, false, m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: beta, out, ldc: width)
+                        }
+                    }
                     for t in 0..<T {
                         let p = P.baseAddress! + t * B * width
                         let hPrev = Hp.baseAddress! + t * B * d, hNext = Hp.baseAddress! + (t + 1) * B * d
                         switch cell {
                         case .rnn:
                             // a_t = x_t U + b + s_{t-1} W;  s_t = σ(a_t)
-                            F.stepProduct(m: B, n: d, k: d, hPrev, lda: d, Wp, ldb: d, beta: 1, p, ldc: d)
+                            recurrent(hPrev, beta: 1, p)
                             activation.apply(p, into: hNext, count: B * d)
                         case .lstm:
                             // [i f g o] = act(x U + b + h W);  c_t = f⊙c_{t-1} + i⊙g;  h_t = o⊙tanh(c_t)
-                            F.stepProduct(m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: 1, p, ldc: width)
+                            recurrent(hPrev, beta: 1, p)
                             C[l].withUnsafeMutableBufferPointer { Cp in TanhC[l].withUnsafeMutableBufferPointer { TC in
                                 for b in 0..<B {
                                     Self.lstmForward(gates: p + b * width, d: d, cPrev: Cp.baseAddress! + (t * B + b) * d,
@@ -307,7 +332,7 @@ final class Workspace<F: RNNScalar> {
                         case .gru:
                             // r, z = σ(x U + b + h W);  n = tanh(x U_n + b_n + r⊙(h W_n + bh_n));  h_t = (1−z)⊙n + z⊙h_{t−1}
                             scratch.withUnsafeMutableBufferPointer { Q in
-                                F.stepProduct(m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: 0, Q.baseAddress!, ldc: width)
+                                recurrent(hPrev, beta: 0, Q.baseAddress!)
                                 HN[l].withUnsafeMutableBufferPointer { HNp in
                                     let hn = HNp.baseAddress! + t * B * d
                                     for b in 0..<B {
@@ -454,14 +479,20 @@ final class Workspace<F: RNNScalar> {
         return grads
     }
 
-    /// Wᵀ of every layer, for the batched step products (batch 1 uses
-    /// matrix-vector products on W itself).
+    /// Wᵀ of every layer, for the batched step products, packed into panels
+    /// or as a plain copy (batch 1 uses matrix-vector products on W itself).
     private func refreshTransposedWeights() {
         guard B > 1 else { return }
         let width = net.layout.width
         net.values.withUnsafeBufferPointer { NP in
             for l in 0..<L {
                 let w = NP.baseAddress! + net.layout.layers[l].w
+                if stepPanels {
+                    backwardPanels[l].withUnsafeMutableBufferPointer {
+                        F.packPanels(k: width, n: d, w, ldb: width, transposed: true, into: $0.baseAddress!)
+                    }
+                    continue
+                }
                 transposedW[l].withUnsafeMutableBufferPointer { WT in
                     let wt = WT.baseAddress!
                     // In 16 × 16 tiles, so both sides stay in cache lines already loaded.
@@ -574,10 +605,15 @@ final class Workspace<F: RNNScalar> {
                     }
                     // ∂L/∂h_{t−1} = step gradients · Wᵀ (+ the GRU's direct path, already in dh).
                     if propagate {
-                        if transposedWFresh {
+                        if transposedWFresh && stepPanels {
+                            backwardPanels[l].withUnsafeBufferPointer { panels in
+                                F.panelProduct(m: B, n: d, k: width, grad, lda: width, panels: panels.baseAddress!,
+                                               beta: cell == .gru ? 1 : 0, dh.baseAddress!, ldc: d)
+                            }
+                        } else if transposedWFresh {
                             transposedW[l].withUnsafeBufferPointer { WT in
-                                F.stepProduct(m: B, n: d, k: width, grad, lda: width, WT.baseAddress!, ldb: d,
-                                              beta: cell == .gru ? 1 : 0, dh.baseAddress!, ldc: d)
+                                F.product(false, false, m: B, n: d, k: width, grad, lda: width, WT.baseAddress!, ldb: d,
+                                          beta: cell == .gru ? 1 : 0, dh.baseAddress!, ldc: d)
                             }
                         } else {
                             net.values.withUnsafeBufferPointer { NP in

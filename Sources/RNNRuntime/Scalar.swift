@@ -29,11 +29,20 @@ protocol RNNScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
     /// 1 / (1 + e⁻ˣ)
     static func sigmoid(_ x: Self) -> Self
     static func log1p(_ x: Self) -> Self
-    /// A recurrent step's product, `C = A·B + beta·C` with beta 0 or 1 and
-    /// few rows: `product`, or for Float32 on AVX-512 the kernel that reads B
-    /// in place instead of repacking it at every step.
-    static func stepProduct(m: Int, n: Int, k: Int, _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
-                            beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// Whether the recurrent step products of an m-row batch against a k × n
+    /// matrix run on panels packed once per pass (Float32 on AVX-512) rather
+    /// than through BLAS, which repacks the matrix at every step.
+    static func usesPanels(m: Int, n: Int, k: Int) -> Bool
+    /// Packs op(B), k × n (B row-major with leading dimension ldb, or Bᵀ of
+    /// B stored n × k), into `panelCount(k:n:)` elements. Only when `usesPanels`.
+    static func packPanels(k: Int, n: Int, _ b: UnsafePointer<Self>, ldb: Int, transposed: Bool, into panels: UnsafeMutablePointer<Self>)
+    /// C = A·op(B) + beta·C (beta 0 or 1) with op(B) packed by `packPanels`.
+    static func panelProduct(m: Int, n: Int, k: Int, _ a: UnsafePointer<Self>, lda: Int, panels: UnsafePointer<Self>,
+                             beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+}
+
+extension RNNScalar {
+    static func panelCount(k: Int, n: Int) -> Int { rnn_panels_size(k, n) }
 }
 
 extension RNNScalar {
@@ -93,11 +102,15 @@ extension Double: RNNScalar {
         return e / (1 + e)
     }
     @inline(__always) static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
-    /// Float64 keeps BLAS, so its results are unchanged.
-    @inline(__always)
-    static func stepProduct(m: Int, n: Int, k: Int, _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
-                            beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
-        product(false, false, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
+    /// Float64 keeps BLAS for every product, so its results are unchanged.
+    static func usesPanels(m: Int, n: Int, k: Int) -> Bool { false }
+    static func packPanels(k: Int, n: Int, _ b: UnsafePointer<Double>, ldb: Int, transposed: Bool,
+                           into panels: UnsafeMutablePointer<Double>) {
+        preconditionFailure("Float64 step products use BLAS")
+    }
+    static func panelProduct(m: Int, n: Int, k: Int, _ a: UnsafePointer<Double>, lda: Int, panels: UnsafePointer<Double>,
+                             beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
+        preconditionFailure("Float64 step products use BLAS")
     }
 }
 
@@ -125,20 +138,22 @@ extension Float: RNNScalar {
     @inline(__always) static func tanh(_ x: Float) -> Float { FastFloat.tanh(x) }
     @inline(__always) static func sigmoid(_ x: Float) -> Float { FastFloat.sigmoid(x) }
     @inline(__always) static func log1p(_ x: Float) -> Float { Glibc.log1pf(x) }
+    static func usesPanels(m: Int, n: Int, k: Int) -> Bool { SmallProduct.suits(m: m, n: n, k: k) }
+    static func packPanels(k: Int, n: Int, _ b: UnsafePointer<Float>, ldb: Int, transposed: Bool,
+                           into panels: UnsafeMutablePointer<Float>) {
+        rnn_pack_panels(k, n, b, ldb, transposed ? 1 : 0, panels)
+    }
     @inline(__always)
-    static func stepProduct(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-                            beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if SmallProduct.suits(m: m, n: n, k: k) && (beta == 0 || beta == 1) {
-            rnn_small_sgemm(m, n, k, a, lda, b, ldb, beta, c, ldc)
-        } else {
-            product(false, false, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
-        }
+    static func panelProduct(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, panels: UnsafePointer<Float>,
+                             beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(beta == 0 || beta == 1)
+        rnn_panel_sgemm(m, n, k, a, lda, panels, beta, c, ldc)
     }
 }
 
-/// When the AVX-512 step product (CKernels/small_gemm.h) beats OpenBLAS:
-/// measured here, 1.4–2× at 8–32 rows against matrices of 128 × 128 and
-/// more; with fewer rows, or small matrices (nothing to repack), BLAS wins.
+/// When the AVX-512 panel product (CKernels/small_gemm.h) beats OpenBLAS:
+/// measured here, about 1.5–2× at 8–32 rows against matrices of 128 × 128
+/// and more; with fewer rows, or small matrices (little to repack), BLAS wins.
 enum SmallProduct {
     /// Whether this CPU and OS run AVX-512 (checked once).
     static let available = rnn_small_sgemm_available() != 0
@@ -147,10 +162,4 @@ enum SmallProduct {
         available && m >= 8 && m <= 32 && n * k >= 128 * 128
     }
 
-    /// The kernel itself, whatever the shape (for tests; needs `available`).
-    static func multiply(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-                         beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-        precondition(available && (beta == 0 || beta == 1))
-        rnn_small_sgemm(m, n, k, a, lda, b, ldb, beta, c, ldc)
-    }
 }

@@ -113,8 +113,9 @@ struct FastMathTests {
     }
 }
 
-/// The AVX-512 step product against OpenBLAS: every remainder of rows (blocks
-/// of 8) and columns (blocks of 32, masked), strided operands, both betas.
+/// The AVX-512 panel product against OpenBLAS: every remainder of rows
+/// (blocks of 8) and columns (panels of 32, masked), strided operands, both
+/// betas, B packed as stored and as a transpose.
 @Suite("Step product kernel")
 struct SmallProductTests {
     static let shapes: [(m: Int, n: Int, k: Int)] = [
@@ -122,32 +123,38 @@ struct SmallProductTests {
         (24, 31, 64), (32, 16, 1), (9, 257, 3), (16, 512, 512),
     ]
 
-    @Test("equals BLAS to Float32 rounding", arguments: shapes)
-    func againstBLAS(_ shape: (m: Int, n: Int, k: Int)) {
+    // Without AVX-512 the panel path is never taken (training uses BLAS for every product).
+    @Test("panels of B or of Bᵀ: products equal BLAS to Float32 rounding, nothing written past n",
+          .enabled(if: SmallProduct.available), arguments: shapes, [false, true])
+    func againstBLAS(_ shape: (m: Int, n: Int, k: Int), _ transposed: Bool) {
         let (m, n, k) = shape
-        let lda = k + 3, ldb = n + 5, ldc = n + 2
+        let lda = k + 3, ldc = n + 2
+        // B is k × n with leading dimension n + 5, or stored transposed (n × k, leading dimension k + 5).
+        let ldb = transposed ? k + 5 : n + 5, stored = transposed ? n * ldb : k * ldb
         var random = RandomSource(seed: UInt64(m * 1_000_003 + n * 1_009 + k))
         let a = (0..<(m * lda)).map { _ in Float(random.nextUnit() * 2 - 1) }
-        let b = (0..<(k * ldb)).map { _ in Float(random.nextUnit() * 2 - 1) }
+        let b = (0..<stored).map { _ in Float(random.nextUnit() * 2 - 1) }
         let c0 = (0..<(m * ldc)).map { _ in Float(random.nextUnit() * 2 - 1) }
+        var panels = [Float](repeating: .nan, count: Float.panelCount(k: k, n: n))
+        b.withUnsafeBufferPointer { Bp in
+            panels.withUnsafeMutableBufferPointer { Float.packPanels(k: k, n: n, Bp.baseAddress!, ldb: ldb, transposed: transposed, into: $0.baseAddress!) }
+        }
+        #expect(!panels.contains { $0.isNaN }, "every panel element written (columns past n as zeros)")
         for beta: Float in [0, 1] {
             var expected = c0, actual = c0
-            a.withUnsafeBufferPointer { A in b.withUnsafeBufferPointer { Bp in
-                expected.withUnsafeMutableBufferPointer { C in
-                    Float.gemm(false, false, m: m, n: n, k: k, alpha: 1, A.baseAddress!, lda: lda, Bp.baseAddress!, ldb: ldb,
-                               beta: beta, C.baseAddress!, ldc: ldc)
-                }
-                actual.withUnsafeMutableBufferPointer { C in
-                    if SmallProduct.available {
-                        SmallProduct.multiply(m: m, n: n, k: k, A.baseAddress!, lda: lda, Bp.baseAddress!, ldb: ldb,
-                                              beta: beta, C.baseAddress!, ldc: ldc)
-                    } else {
-                        // Without AVX-512 the step product is BLAS's: it must give the same numbers.
-                        Float.stepProduct(m: m, n: n, k: k, A.baseAddress!, lda: lda, Bp.baseAddress!, ldb: ldb,
-                                          beta: beta, C.baseAddress!, ldc: ldc)
+            a.withUnsafeBufferPointer { A in
+                b.withUnsafeBufferPointer { Bp in
+                    expected.withUnsafeMutableBufferPointer { C in
+                        Float.gemm(false, transposed, m: m, n: n, k: k, alpha: 1, A.baseAddress!, lda: lda, Bp.baseAddress!, ldb: ldb,
+                                   beta: beta, C.baseAddress!, ldc: ldc)
                     }
                 }
-            } }
+                panels.withUnsafeBufferPointer { P in
+                    actual.withUnsafeMutableBufferPointer { C in
+                        Float.panelProduct(m: m, n: n, k: k, A.baseAddress!, lda: lda, panels: P.baseAddress!, beta: beta, C.baseAddress!, ldc: ldc)
+                    }
+                }
+            }
             for i in 0..<m {
                 for j in 0..<ldc {
                     let e = expected[i * ldc + j], x = actual[i * ldc + j]
@@ -159,5 +166,13 @@ struct SmallProductTests {
                 }
             }
         }
+    }
+
+    @Test("panels are used exactly for Float32 batches of 8–32 rows against matrices of 128 × 128 or more")
+    func policy() {
+        #expect(!Double.usesPanels(m: 16, n: 512, k: 512))
+        #expect(Float.usesPanels(m: 16, n: 512, k: 512) == SmallProduct.available)
+        #expect(!Float.usesPanels(m: 4, n: 512, k: 512) && !Float.usesPanels(m: 33, n: 512, k: 512))
+        #expect(!Float.usesPanels(m: 16, n: 64, k: 64))
     }
 }
