@@ -17,7 +17,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         // The AVX-512 step product (see small_gemm.h), optimised in every build.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        // No contraction into fused multiply-adds: the gate functions must round as FastMath.swift does.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
         // The runtime's numeric loops are optimised even in debug builds: the
         // tests train real models, and unoptimised generic code is 20–50× slower.
         .target(

@@ -323,6 +323,9 @@ final class Workspace<F: RNNScalar> {
                             // [i f g o] = act(x U + b + h W);  c_t = f⊙c_{t-1} + i⊙g;  h_t = o⊙tanh(c_t)
                             recurrent(hPrev, beta: 1, p)
                             C[l].withUnsafeMutableBufferPointer { Cp in TanhC[l].withUnsafeMutableBufferPointer { TC in
+                                let cells = Cp.baseAddress! + t * B * d, tanhs = TC.baseAddress! + (t + 1) * B * d
+                                if F.lstmForwardVectorized(rows: B, d: d, gates: p, cPrev: cells, cNext: cells + B * d,
+                                                           tanhC: tanhs, hNext: hNext) { return }
                                 for b in 0..<B {
                                     Self.lstmForward(gates: p + b * width, d: d, cPrev: Cp.baseAddress! + (t * B + b) * d,
                                                      cNext: Cp.baseAddress! + ((t + 1) * B + b) * d,
@@ -360,7 +363,7 @@ final class Workspace<F: RNNScalar> {
     /// One LSTM step for one sequence, in place on its gate row (pre-activations
     /// in, activated gates i f g o out); keeps tanh(c_t) for the backward pass.
     @inline(__always)
-    private static func lstmForward(gates g: UnsafeMutablePointer<F>, d: Int, cPrev: UnsafePointer<F>,
+    static func lstmForward(gates g: UnsafeMutablePointer<F>, d: Int, cPrev: UnsafePointer<F>,
                                     cNext: UnsafeMutablePointer<F>, tanhC: UnsafeMutablePointer<F>,
                                     hNext: UnsafeMutablePointer<F>) {
         for j in 0..<(2 * d) { g[j] = F.sigmoid(g[j]) }

@@ -39,6 +39,12 @@ protocol RNNScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
     /// C = A·op(B) + beta·C (beta 0 or 1) with op(B) packed by `packPanels`.
     static func panelProduct(m: Int, n: Int, k: Int, _ a: UnsafePointer<Self>, lda: Int, panels: UnsafePointer<Self>,
                              beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// The LSTM forward gate work of one step for `rows` sequences in
+    /// AVX-512 registers (CKernels/gates.h, bit-identical to the Swift
+    /// passes); false, doing nothing, where that is not available.
+    static func lstmForwardVectorized(rows: Int, d: Int, gates: UnsafeMutablePointer<Self>, cPrev: UnsafePointer<Self>,
+                                      cNext: UnsafeMutablePointer<Self>, tanhC: UnsafeMutablePointer<Self>,
+                                      hNext: UnsafeMutablePointer<Self>) -> Bool
 }
 
 extension RNNScalar {
@@ -112,6 +118,9 @@ extension Double: RNNScalar {
                              beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
         preconditionFailure("Float64 step products use BLAS")
     }
+    static func lstmForwardVectorized(rows: Int, d: Int, gates: UnsafeMutablePointer<Double>, cPrev: UnsafePointer<Double>,
+                                      cNext: UnsafeMutablePointer<Double>, tanhC: UnsafeMutablePointer<Double>,
+                                      hNext: UnsafeMutablePointer<Double>) -> Bool { false }
 }
 
 extension Float: RNNScalar {
@@ -138,7 +147,7 @@ extension Float: RNNScalar {
     @inline(__always) static func tanh(_ x: Float) -> Float { FastFloat.tanh(x) }
     @inline(__always) static func sigmoid(_ x: Float) -> Float { FastFloat.sigmoid(x) }
     @inline(__always) static func log1p(_ x: Float) -> Float { Glibc.log1pf(x) }
-    static func usesPanels(m: Int, n: Int, k: Int) -> Bool { SmallProduct.suits(m: m, n: n, k: k) }
+    static func usesPanels(m: Int, n: Int, k: Int) -> Bool { VectorKernels.panelsSuit(m: m, n: n, k: k) }
     static func packPanels(k: Int, n: Int, _ b: UnsafePointer<Float>, ldb: Int, transposed: Bool,
                            into panels: UnsafeMutablePointer<Float>) {
         rnn_pack_panels(k, n, b, ldb, transposed ? 1 : 0, panels)
@@ -149,16 +158,24 @@ extension Float: RNNScalar {
         precondition(beta == 0 || beta == 1)
         rnn_panel_sgemm(m, n, k, a, lda, panels, beta, c, ldc)
     }
+    static func lstmForwardVectorized(rows: Int, d: Int, gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
+                                      cNext: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>,
+                                      hNext: UnsafeMutablePointer<Float>) -> Bool {
+        guard VectorKernels.available else { return false }
+        rnn_lstm_forward_f32(rows, d, gates, cPrev, cNext, tanhC, hNext)
+        return true
+    }
 }
 
-/// When the AVX-512 panel product (CKernels/small_gemm.h) beats OpenBLAS:
-/// measured here, about 1.5–2× at 8–32 rows against matrices of 128 × 128
-/// and more; with fewer rows, or small matrices (little to repack), BLAS wins.
-enum SmallProduct {
+/// The AVX-512 kernels of CKernels: whether the CPU and OS have AVX-512, and
+/// when the panel product (small_gemm.h) beats OpenBLAS: measured here, about
+/// 1.5–2× at 8–32 rows against matrices of 128 × 128 and more; with fewer
+/// rows, or small matrices (little to repack), BLAS wins.
+enum VectorKernels {
     /// Whether this CPU and OS run AVX-512 (checked once).
     static let available = rnn_small_sgemm_available() != 0
 
-    @inline(__always) static func suits(m: Int, n: Int, k: Int) -> Bool {
+    @inline(__always) static func panelsSuit(m: Int, n: Int, k: Int) -> Bool {
         available && m >= 8 && m <= 32 && n * k >= 128 * 128
     }
 

@@ -117,7 +117,7 @@ struct FastMathTests {
 /// (blocks of 8) and columns (panels of 32, masked), strided operands, both
 /// betas, B packed as stored and as a transpose.
 @Suite("Step product kernel")
-struct SmallProductTests {
+struct VectorKernelsTests {
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (3, 17, 7), (8, 32, 64), (8, 33, 5), (13, 100, 130), (16, 1024, 256), (16, 256, 1024),
         (24, 31, 64), (32, 16, 1), (9, 257, 3), (16, 512, 512),
@@ -125,7 +125,7 @@ struct SmallProductTests {
 
     // Without AVX-512 the panel path is never taken (training uses BLAS for every product).
     @Test("panels of B or of Bᵀ: products equal BLAS to Float32 rounding, nothing written past n",
-          .enabled(if: SmallProduct.available), arguments: shapes, [false, true])
+          .enabled(if: VectorKernels.available), arguments: shapes, [false, true])
     func againstBLAS(_ shape: (m: Int, n: Int, k: Int), _ transposed: Bool) {
         let (m, n, k) = shape
         let lda = k + 3, ldc = n + 2
@@ -171,8 +171,47 @@ struct SmallProductTests {
     @Test("panels are used exactly for Float32 batches of 8–32 rows against matrices of 128 × 128 or more")
     func policy() {
         #expect(!Double.usesPanels(m: 16, n: 512, k: 512))
-        #expect(Float.usesPanels(m: 16, n: 512, k: 512) == SmallProduct.available)
+        #expect(Float.usesPanels(m: 16, n: 512, k: 512) == VectorKernels.available)
         #expect(!Float.usesPanels(m: 4, n: 512, k: 512) && !Float.usesPanels(m: 33, n: 512, k: 512))
         #expect(!Float.usesPanels(m: 16, n: 64, k: 64))
+    }
+}
+
+/// The AVX-512 LSTM gate pass computes FastMath's polynomials operation for
+/// operation: bit-identical to the Swift passes, specials included.
+@Suite("Vectorised LSTM gates")
+struct VectorGateTests {
+    @Test("C gates equal the Swift passes bit for bit, on every lane and the masked tail",
+          .enabled(if: VectorKernels.available), arguments: [1, 16, 37])
+    func bitIdentical(_ d: Int) {
+        let rows = 3
+        var random = RandomSource(seed: UInt64(d))
+        let specials: [Float] = [0, -0.0, 0.55, -0.55, 0.549_999, 88, -88, 100, -100, .infinity, -.infinity, .nan, 1e-30]
+        var gates = (0..<(rows * 4 * d)).map { i in i < specials.count ? specials[i] : Float(random.nextUnit() * 16 - 8) }
+        let cells = (0..<(2 * rows * d)).map { _ in Float(random.nextUnit() * 4 - 2) }
+        var swiftGates = gates, swiftCells = cells
+        var swiftTanh = [Float](repeating: 0, count: rows * d), swiftH = swiftTanh
+        var cTanh = swiftTanh, cH = swiftTanh, cCells = cells
+        swiftGates.withUnsafeMutableBufferPointer { G in swiftCells.withUnsafeMutableBufferPointer { C in
+            swiftTanh.withUnsafeMutableBufferPointer { T in swiftH.withUnsafeMutableBufferPointer { H in
+                for b in 0..<rows {
+                    Workspace<Float>.lstmForward(gates: G.baseAddress! + b * 4 * d, d: d, cPrev: C.baseAddress! + b * d,
+                                                 cNext: C.baseAddress! + (rows + b) * d, tanhC: T.baseAddress! + b * d,
+                                                 hNext: H.baseAddress! + b * d)
+                }
+            } }
+        } }
+        let done = gates.withUnsafeMutableBufferPointer { G in cCells.withUnsafeMutableBufferPointer { C in
+            cTanh.withUnsafeMutableBufferPointer { T in cH.withUnsafeMutableBufferPointer { H in
+                Float.lstmForwardVectorized(rows: rows, d: d, gates: G.baseAddress!, cPrev: C.baseAddress!,
+                                            cNext: C.baseAddress! + rows * d, tanhC: T.baseAddress!, hNext: H.baseAddress!)
+            } }
+        } }
+        #expect(done)
+        func bits(_ v: [Float]) -> [UInt32] { v.map(\.bitPattern) }
+        #expect(bits(gates) == bits(swiftGates))
+        #expect(bits(cCells) == bits(swiftCells))
+        #expect(bits(cTanh) == bits(swiftTanh))
+        #expect(bits(cH) == bits(swiftH))
     }
 }
