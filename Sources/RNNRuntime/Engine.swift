@@ -168,6 +168,9 @@ final class Workspace<F: RNNScalar> {
     /// Where this workspace's first sequence sits in the whole batch (for
     /// messages, when a batch is split over two workspaces).
     var sequenceOffset = 0
+    /// Whether the current backward walk visits each step once (no window),
+    /// so step gradients are written rather than accumulated (set by `backward`).
+    private var walkVisitsOnce = false
     /// Whether `transposedW` or `backwardPanels` hold the current weights (set by `backward`).
     private var transposedWFresh = false
 
@@ -449,10 +452,15 @@ final class Workspace<F: RNNScalar> {
     func backward(window: Int?) -> [F] {
         let rows = T * B
         refreshTransposedWeights()
-        defer { transposedWFresh = false }
-        for l in 0..<L {
-            zero(&dP[l])
-            if cell == .gru { zero(&dQ[l]) }
+        defer { transposedWFresh = false; walkVisitsOnce = false }
+        // Without a window each step is walked once and its rows of dP are
+        // written, not accumulated: no clearing pass over the buffers.
+        walkVisitsOnce = window.map { $0 >= T } ?? true
+        if !walkVisitsOnce {
+            for l in 0..<L {
+                zero(&dP[l])
+                if cell == .gru { zero(&dQ[l]) }
+            }
         }
         // The readout's share of ∂L/∂h_t for every step: ∂L/∂O · Vᵀ.
         let v = net.layout.v
@@ -588,13 +596,18 @@ final class Workspace<F: RNNScalar> {
                         } } }
                     }
                     let grad = cell == .gru ? sq : sp
-                    // Accumulate into the span's gradients.
+                    // Into the span's gradients: accumulated when a window revisits steps,
+                    // else written (as 0 + x, so a −0 becomes +0 exactly as accumulating did).
                     dP[l].withUnsafeMutableBufferPointer { D in
-                        for i in 0..<(B * width) { D[rowOffset + i] += sp[i] }
+                        let d = D.baseAddress! + rowOffset
+                        if walkVisitsOnce { for i in 0..<(B * width) { d[i] = sp[i] + 0 } }
+                        else { for i in 0..<(B * width) { d[i] += sp[i] } }
                     }
                     if cell == .gru {
                         dQ[l].withUnsafeMutableBufferPointer { D in
-                            for i in 0..<(B * width) { D[rowOffset + i] += sq[i] }
+                            let d = D.baseAddress! + rowOffset
+                            if walkVisitsOnce { for i in 0..<(B * width) { d[i] = sq[i] + 0 } }
+                            else { for i in 0..<(B * width) { d[i] += sq[i] } }
                         }
                     }
                     // ∂L/∂x_t for the layer below.
