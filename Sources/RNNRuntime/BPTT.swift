@@ -99,7 +99,8 @@ extension Workspace {
             outputGradients: rows(dO, k), targetSteps: targetSteps, stepLosses: stepLosses, gates: gates, handle: PassHandle(self))
     }
 
-    func entering(_ states: [Matrix]) -> [F] {
+    /// Entering states (one 1×S matrix per sequence) as the flat B × S rows `forward` takes.
+    static func entering(_ states: [Matrix]) -> [F] {
         states.flatMap { $0.storage.map { F($0) } }
     }
 }
@@ -120,7 +121,7 @@ extension RNNModel {
     private static func forward<F: RNNScalar>(
         _ w: Workspace<F>, _ example: SequenceExample, _ span: Range<Int>, _ entering: Matrix, _ loss: LossKind
     ) -> ForwardTrace {
-        w.forward([example], span: span, entering: w.entering([entering]), loss: loss, scale: 1)
+        w.forward([example], span: span, entering: Workspace<F>.entering([entering]), loss: loss, scale: 1)
         return w.trace()
     }
 
@@ -169,7 +170,7 @@ extension RNNModel {
         let steps = batch.map { $0.stepCount(configuration.outputs) }.max() ?? 0
         let spans = Self.spans(steps: steps, truncation)
         let w = Workspace<F>(network: PackedNetwork(self), batch: batch.count, capacity: spans.map(\.count).max() ?? 0)
-        var state = w.entering(Array(repeating: initialState, count: batch.count))
+        var state = Workspace<F>.entering(Array(repeating: initialState, count: batch.count))
         var losses = [Double](repeating: 0, count: batch.count)
         var total = parameters.map { Matrix(rows: $0.rows, cols: $0.cols) }
         var window: Int? = nil
@@ -196,7 +197,7 @@ extension RNNModel {
 
     private func lossTermGradients<F: RNNScalar>(_: F.Type, _ example: SequenceExample, _ step: Int, _ loss: LossKind) -> (loss: Double, gradients: [Matrix]) {
         let w = Workspace<F>(network: PackedNetwork(self), batch: 1, capacity: step + 1)
-        w.forward([example], span: 0..<(step + 1), entering: w.entering([initialState]), loss: loss, scale: 1)
+        w.forward([example], span: 0..<(step + 1), entering: Workspace<F>.entering([initialState]), loss: loss, scale: 1)
         let k = configuration.outputSize
         var value = 0.0, index = 0
         for t in 0..<(step + 1) where w.hasTarget[t] {

@@ -104,7 +104,7 @@ struct FlatOptimizer<F: RNNScalar> {
             }
         } } } } } } } } }
         // Checked in a pass of its own: a reduction inside the update loops stops them vectorising.
-        if let bad = firstNonFinite(nextParameters) { return bad }
+        if let bad = firstNonFiniteIndex(nextParameters) { return bad }
         swap(&parameters, &nextParameters)
         switch s.kind {
         case .sgd: if s.momentum != 0 { swap(&first, &nextFirst) }

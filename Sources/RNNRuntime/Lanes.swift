@@ -34,7 +34,7 @@ extension UnsafeMutablePointer where Pointee: RNNScalar {
 
 /// The first position of `values` holding NaN or ±∞, or nil. x − x is 0 for
 /// every finite x and NaN otherwise; summed lane-wise, any NaN survives.
-func firstNonFinite<F: RNNScalar>(_ values: UnsafeBufferPointer<F>) -> Int? {
+func firstNonFiniteIndex<F: RNNScalar>(_ values: UnsafeBufferPointer<F>) -> Int? {
     guard let base = values.baseAddress else { return nil }
     let count = values.count
     var acc = Lanes<F>()
@@ -48,6 +48,6 @@ func firstNonFinite<F: RNNScalar>(_ values: UnsafeBufferPointer<F>) -> Int? {
     return nil
 }
 
-func firstNonFinite<F: RNNScalar>(_ values: [F]) -> Int? {
-    values.withUnsafeBufferPointer { firstNonFinite($0) }
+func firstNonFiniteIndex<F: RNNScalar>(_ values: [F]) -> Int? {
+    values.withUnsafeBufferPointer { firstNonFiniteIndex($0) }
 }

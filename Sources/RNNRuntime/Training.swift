@@ -133,8 +133,7 @@ extension RNNModel {
                 passes[B] = w
                 result.threads = max(result.threads, w.parts.count)
                 let steps = batch.map { $0.stepCount(placement) }.max() ?? 0
-                let entering = initialState.storage.map { F($0) }
-                var state = (0..<B).flatMap { _ in entering }
+                var state = Workspace<F>.entering(Array(repeating: initialState, count: B))
                 for span in Self.spans(steps: steps, options.truncation) {
                     w.setParameters(parameters)
                     w.forward(batch, span: span, entering: state, loss: loss, scale: F(1) / F(Double(B)))
@@ -147,7 +146,7 @@ extension RNNModel {
                     // The optimizer writes the next parameters into the buffer this one last
                     // held: dropping the workspace's reference saves a copy on every update.
                     w.setParameters([])
-                    if let bad = firstNonFinite(w.gradients) {
+                    if let bad = firstNonFiniteIndex(w.gradients) {
                         result.stop = .nonFinite(epoch: epoch, sequence: members[0] + 1, update: result.updates + 1,
                                                  what: "gradient of \(parameterNames[owner(bad)])")
                         return result

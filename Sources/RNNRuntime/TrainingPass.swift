@@ -41,6 +41,10 @@ final class TrainingPass<F: RNNScalar> {
     }
 
     func forward(_ batch: [SequenceExample], span: Range<Int>, entering: [F], loss: LossKind, scale: F) {
+        if parts.count == 1 {
+            parts[0].forward(batch, span: span, entering: entering, loss: loss, scale: scale)
+            return
+        }
         let S = parts[0].net.configuration.stateWidth
         runParts { i in
             let range = ranges[i]

@@ -71,14 +71,14 @@ struct FastMathTests {
           arguments: [0, 1, 7, 8, 9, 23, 64])
     func nonFiniteScan(_ count: Int) {
         let clean = (0..<count).map { Double($0) * 0.5 - 3 }
-        #expect(firstNonFinite(clean) == nil)
+        #expect(firstNonFiniteIndex(clean) == nil)
         for position in Set([0, count / 2, count - 1]) where position >= 0 && position < count {
             for bad in [Double.nan, .infinity, -.infinity] {
                 var values = clean
                 values[position] = bad
                 if position + 1 < count { values[count - 1] = .nan }
-                #expect(firstNonFinite(values) == position, "\(bad) at \(position) of \(count)")
-                #expect(firstNonFinite(values.map(Float.init)) == position)
+                #expect(firstNonFiniteIndex(values) == position, "\(bad) at \(position) of \(count)")
+                #expect(firstNonFiniteIndex(values.map(Float.init)) == position)
             }
         }
     }
