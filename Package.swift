@@ -2,7 +2,8 @@
 import PackageDescription
 
 // One direction of dependency:
-//   RNNRuntime (numbers only) ← RNNScript (the language) ← RNNScriptCLI (driver, REPL, files) ← rnnscript
+//   CKernels (C: products, elementary functions) ← RNNRuntime (numbers only)
+//     ← RNNScript (the language) ← RNNScriptCLI (driver, REPL, files) ← rnnscript
 let package = Package(
     name: "rnnscript",
     products: [
@@ -14,15 +15,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
-        // The AVX-512 step product (see small_gemm.h), optimised in every build.
-        // No contraction into fused multiply-adds: the gate functions must round as FastMath.swift does.
+        // The runtime's own products and elementary functions (rnn_kernels.h),
+        // optimised in every build. No contraction of a·b + c into a fused
+        // multiply-add: every fma is written out, so each result has one
+        // operation sequence whatever the compiler or the instruction set.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
         // The runtime's numeric loops are optimised even in debug builds: the
         // tests train real models, and unoptimised generic code is 20–50× slower.
         .target(
-            name: "RNNRuntime", dependencies: ["CBLAS", "CKernels"],
+            name: "RNNRuntime", dependencies: ["CKernels"],
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "RNNScript", dependencies: ["RNNRuntime"]),
         .target(
@@ -32,7 +34,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "rnnscript", dependencies: ["RNNScriptCLI"]),
-        .testTarget(name: "RNNRuntimeTests", dependencies: ["RNNRuntime"]),
+        .testTarget(name: "RNNRuntimeTests", dependencies: ["RNNRuntime", "CKernels"]),
         .testTarget(name: "RNNScriptTests", dependencies: ["RNNScript", "RNNScriptCLI"]),
     ]
 )

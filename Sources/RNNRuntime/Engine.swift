@@ -156,14 +156,9 @@ final class Workspace<F: RNNScalar> {
     var fromReadout: [F]
     var carryH: [[F]], carryC: [[F]], external: [[F]]
     var stepP: [F], stepQ: [F], scratch: [F]
-    /// Whether the step products run on packed panels (`RNNScalar.usesPanels`).
-    let stepPanels: Bool
-    /// Per layer, W packed into panels at the start of each forward pass, and
-    /// Wᵀ at the start of each backward pass (with `stepPanels`).
-    var forwardPanels: [[F]], backwardPanels: [[F]]
-    /// Per layer, Wᵀ (G·d × d), copied at the start of each batched backward
-    /// pass without panels: ∂L/∂h_{t−1} = δ·Wᵀ is then a plain product, which
-    /// OpenBLAS runs about a fifth faster than the transposed one.
+    /// Per layer, Wᵀ (G·d × d), copied at the start of each backward pass:
+    /// ∂L/∂h_{t−1} = δ·Wᵀ is then a plain product over contiguous rows of Wᵀ
+    /// (the product kernels vectorise across outputs only).
     var transposedW: [[F]]
     /// Where this workspace's first sequence sits in the whole batch (for
     /// messages, when a batch is split over two workspaces).
@@ -171,7 +166,7 @@ final class Workspace<F: RNNScalar> {
     /// Whether the current backward walk visits each step once (no window),
     /// so step gradients are written rather than accumulated (set by `backward`).
     private var walkVisitsOnce = false
-    /// Whether `transposedW` or `backwardPanels` hold the current weights (set by `backward`).
+    /// Whether `transposedW` holds the current weights (set by `backward`).
     private var transposedWFresh = false
 
     init(network: PackedNetwork<F>, batch B: Int, capacity: Int) {
@@ -203,11 +198,7 @@ final class Workspace<F: RNNScalar> {
         stepP = [F](repeating: 0, count: B * G * d)
         stepQ = stepP
         scratch = stepP
-        let width = G * cfg.hiddenSize, d = cfg.hiddenSize
-        stepPanels = B > 1 && F.usesPanels(m: B, n: width, k: d) && F.usesPanels(m: B, n: d, k: width)
-        forwardPanels = stepPanels ? (0..<L).map { _ in [F](repeating: 0, count: F.panelCount(k: d, n: width)) } : []
-        backwardPanels = stepPanels ? (0..<L).map { _ in [F](repeating: 0, count: F.panelCount(k: width, n: d)) } : []
-        transposedW = B > 1 && !stepPanels ? (0..<L).map { _ in [F](repeating: 0, count: width * d) } : []
+        transposedW = (0..<L).map { _ in [F](repeating: 0, count: G * cfg.hiddenSize * cfg.hiddenSize) }
     }
 
     var cell: CellKind { net.configuration.cell }
@@ -298,21 +289,9 @@ final class Workspace<F: RNNScalar> {
             }
             H[l].withUnsafeMutableBufferPointer { Hp in
                 do { let Wp = N + layer.w
-                    if stepPanels {
-                        forwardPanels[l].withUnsafeMutableBufferPointer {
-                            F.packPanels(k: d, n: width, Wp, ldb: width, transposed: false, into: $0.baseAddress!)
-                        }
-                    }
-                    let panels = stepPanels ? forwardPanels[l] : []
                     /// out (B × G·d) = h_{t−1}·W + beta·out
                     func recurrent(_ hPrev: UnsafePointer<F>, beta: F, _ out: UnsafeMutablePointer<F>) {
-                        if stepPanels {
-                            panels.withUnsafeBufferPointer {
-                                F.panelProduct(m: B, n: width, k: d, hPrev, lda: d, panels: $0.baseAddress!, beta: beta, out, ldc: width)
-                            }
-                        } else {
-                            F.product(false, false, m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: beta, out, ldc: width)
-                        }
+                        F.product(false, false, m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: beta, out, ldc: width)
                     }
                     for t in 0..<T {
                         let p = P.baseAddress! + t * B * width
@@ -490,20 +469,12 @@ final class Workspace<F: RNNScalar> {
         return grads
     }
 
-    /// Wᵀ of every layer, for the batched step products, packed into panels
-    /// or as a plain copy (batch 1 uses matrix-vector products on W itself).
+    /// Wᵀ of every layer, for the step products of the backward walk.
     private func refreshTransposedWeights() {
-        guard B > 1 else { return }
         let width = net.layout.width
         net.values.withUnsafeBufferPointer { NP in
             for l in 0..<L {
                 let w = NP.baseAddress! + net.layout.layers[l].w
-                if stepPanels {
-                    backwardPanels[l].withUnsafeMutableBufferPointer {
-                        F.packPanels(k: width, n: d, w, ldb: width, transposed: true, into: $0.baseAddress!)
-                    }
-                    continue
-                }
                 transposedW[l].withUnsafeMutableBufferPointer { WT in
                     let wt = WT.baseAddress!
                     // In 16 × 16 tiles, so both sides stay in cache lines already loaded.
@@ -621,12 +592,7 @@ final class Workspace<F: RNNScalar> {
                     }
                     // ∂L/∂h_{t−1} = step gradients · Wᵀ (+ the GRU's direct path, already in dh).
                     if propagate {
-                        if transposedWFresh && stepPanels {
-                            backwardPanels[l].withUnsafeBufferPointer { panels in
-                                F.panelProduct(m: B, n: d, k: width, grad, lda: width, panels: panels.baseAddress!,
-                                               beta: cell == .gru ? 1 : 0, dh.baseAddress!, ldc: d)
-                            }
-                        } else if transposedWFresh {
+                        if transposedWFresh {
                             transposedW[l].withUnsafeBufferPointer { WT in
                                 F.product(false, false, m: B, n: d, k: width, grad, lda: width, WT.baseAddress!, ldb: d,
                                           beta: cell == .gru ? 1 : 0, dh.baseAddress!, ldc: d)

@@ -90,7 +90,7 @@ struct FlatOptimizer<F: RNNScalar> {
             case .adam:
                 // The bias corrections depend on t only: computed once per step.
                 let b1 = F(s.beta1), b2 = F(s.beta2), eps = F(s.eps)
-                let bc1 = 1 - Math.pow(s.beta1, t), bc2 = 1 - Math.pow(s.beta2, t)
+                let bc1 = 1 - Math.power(s.beta1, Int(t)), bc2 = 1 - Math.power(s.beta2, Int(t))
                 let stepSize = F(s.lr / bc1), rootBc2 = F(bc2.squareRoot())
                 for i in stride(from: 0, to: count, by: 8) {
                     let pi = p.lanes(i, count)

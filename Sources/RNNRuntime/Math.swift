@@ -1,55 +1,29 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CKernels
 
-/// The libm functions the runtime uses, in one place.
-enum Math {
-    @inline(__always) static func exp(_ x: Double) -> Double {
-        #if canImport(Glibc)
-        Glibc.exp(x)
-        #else
-        Darwin.exp(x)
-        #endif
-    }
-    @inline(__always) static func log(_ x: Double) -> Double {
-        #if canImport(Glibc)
-        Glibc.log(x)
-        #else
-        Darwin.log(x)
-        #endif
-    }
-    @inline(__always) static func tanh(_ x: Double) -> Double {
-        #if canImport(Glibc)
-        Glibc.tanh(x)
-        #else
-        Darwin.tanh(x)
-        #endif
-    }
-    @inline(__always) static func cos(_ x: Double) -> Double {
-        #if canImport(Glibc)
-        Glibc.cos(x)
-        #else
-        Darwin.cos(x)
-        #endif
-    }
-    @inline(__always) static func pow(_ x: Double, _ y: Double) -> Double {
-        #if canImport(Glibc)
-        Glibc.pow(x, y)
-        #else
-        Darwin.pow(x, y)
-        #endif
-    }
+/// The elementary functions of the runtime and the language, in one place:
+/// the runtime's own (CKernels/elementary.h), never the C library's, so that
+/// every machine computes the same bits (see the README's reproducibility section).
+public enum Math {
+    @inline(__always) public static func exp(_ x: Double) -> Double { rnn_exp(x) }
+    @inline(__always) public static func log(_ x: Double) -> Double { rnn_log(x) }
+    @inline(__always) public static func log1p(_ x: Double) -> Double { rnn_log1p(x) }
+    @inline(__always) public static func tanh(_ x: Double) -> Double { rnn_tanh(x) }
+    /// 1 / (1 + e⁻ˣ)
+    @inline(__always) public static func sigmoid(_ x: Double) -> Double { rnn_sigmoid(x) }
     /// log(1 + eˣ) without overflow.
-    @inline(__always) static func softplus(_ x: Double) -> Double {
+    @inline(__always) public static func softplus(_ x: Double) -> Double {
         x > 0 ? x + log1p(exp(-x)) : log1p(exp(x))
     }
-    @inline(__always) static func log1p(_ x: Double) -> Double {
-        #if canImport(Glibc)
-        Glibc.log1p(x)
-        #else
-        Darwin.log1p(x)
-        #endif
+    /// xⁿ for an integer n ≥ 0 by binary powering: a fixed sequence of
+    /// multiplications (for Adam's bias corrections β^t).
+    public static func power(_ x: Double, _ n: Int) -> Double {
+        precondition(n >= 0)
+        var result = 1.0, base = x, e = n
+        while e > 0 {
+            if e & 1 == 1 { result *= base }
+            e >>= 1
+            if e > 0 { base *= base }
+        }
+        return result
     }
 }

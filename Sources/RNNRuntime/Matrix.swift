@@ -1,4 +1,3 @@
-import CBLAS
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -123,20 +122,6 @@ extension Matrix {
             other.storage.withUnsafeBufferPointer { o in
                 for i in 0..<s.count { s[i] += alpha * o[i] }
             }
-        }
-    }
-}
-
-/// Keeps OpenBLAS to one thread unless OPENBLAS_NUM_THREADS says otherwise:
-/// RNN-sized products gain little from two on the target machine, and one
-/// thread keeps timings steady (and sums in one order: another thread count
-/// may change the last bits).
-public enum BLASSetup {
-    nonisolated(unsafe) private static var configured = false
-    public static func useOneThread() {
-        if !configured {
-            if getenv("OPENBLAS_NUM_THREADS") == nil { openblas_set_num_threads(1) }
-            configured = true
         }
     }
 }

@@ -152,7 +152,7 @@ public struct OptimizerState: Sendable {
                     case .adam:
                         first[p][i] = s.beta1 * first[p][i] + (1 - s.beta1) * g
                         second[p][i] = s.beta2 * second[p][i] + (1 - s.beta2) * g * g
-                        let bc1 = 1 - Math.pow(s.beta1, t), bc2 = 1 - Math.pow(s.beta2, t)
+                        let bc1 = 1 - Math.power(s.beta1, Int(t)), bc2 = 1 - Math.power(s.beta2, Int(t))
                         let denom = second[p][i].squareRoot() / bc2.squareRoot() + s.eps
                         w[i] -= (s.lr / bc1) * first[p][i] / denom
                     }

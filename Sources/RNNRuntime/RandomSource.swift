@@ -41,13 +41,17 @@ public struct RandomSource: Sendable {
         a + (b - a) * nextUnit()
     }
 
-    /// Normal(mean, std) by the Box–Muller transform (one draw uses two uniforms).
+    /// Normal(mean, std) by Marsaglia's polar method: a point (u, v) uniform
+    /// in the unit disc (pairs outside it, or at its centre, are drawn again)
+    /// gives u·√(−2 ln s / s), s = u² + v². It needs only the runtime's own log
+    /// and an IEEE square root (no cosine), so every machine draws the same value.
     public mutating func normal(mean: Double, std: Double) -> Double {
-        var u1 = nextUnit()
-        if u1 == 0 { u1 = 0x1.0p-53 }
-        let u2 = nextUnit()
-        let radius = (-2 * Math.log(u1)).squareRoot()
-        return mean + std * radius * Math.cos(2 * Double.pi * u2)
+        while true {
+            let u = 2 * nextUnit() - 1, v = 2 * nextUnit() - 1
+            let s = u * u + v * v
+            if s >= 1 || s == 0 { continue }
+            return mean + std * (u * (-2 * Math.log(s) / s).squareRoot())
+        }
     }
 
     /// An index in 0..<n, unbiased (rejection sampling on the top bits).

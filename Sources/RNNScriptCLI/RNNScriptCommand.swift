@@ -44,7 +44,10 @@ public struct RNNScriptCommand: ParsableCommand {
 
     public func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
-        BLASSetup.useOneThread()
+        if let message = KernelSelection.applyEnvironment() {
+            Terminal.writeError("rnnscript: error: \(message.text)\n")
+            throw ExitCode(RunStatus.usage.rawValue)
+        }
         if report != nil && file == nil {
             throw ValidationError("--report needs a script to run")
         }
@@ -86,9 +89,6 @@ struct Driver {
             }
             host.baseDirectory = Self.directory(of: file)
             if checkOnly { return runner.check(SourceFile(name: file, text: text)) }
-            if !interactive {
-                KernelSelection.selectForScript(singlePrecision: ScriptRunner.requestsSinglePrecision(SourceFile(name: file, text: text)))
-            }
             if reportPath != nil { runner.report = HTMLReport(title: file) }
             status = runner.run(SourceFile(name: file, text: text))
             host.baseDirectory = ""

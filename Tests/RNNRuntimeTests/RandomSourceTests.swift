@@ -89,12 +89,21 @@ struct RandomSourceTests {
         #expect(abs(within - 0.6827) < 0.01)
     }
 
-    @Test("normal is Box–Muller over two consecutive uniforms")
-    func boxMuller() {
+    @Test("normal is Marsaglia's polar method: pairs outside the unit disc are drawn again")
+    func polar() {
         var r = RandomSource(seed: 9), s = RandomSource(seed: 9)
-        let u1 = s.nextUnit(), u2 = s.nextUnit()
-        expectClose(r.normal(mean: 1, std: 2), 1 + 2 * (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2), tol: 1e-15)
-        #expect(r.nextUInt64() == s.nextUInt64(), "one draw consumes exactly two outputs")
+        for _ in 0..<200 {
+            var u = 0.0, v = 0.0, q = 0.0
+            repeat {
+                u = 2 * s.nextUnit() - 1
+                v = 2 * s.nextUnit() - 1
+                q = u * u + v * v
+            } while q >= 1 || q == 0
+            expectClose(r.normal(mean: 1, std: 2), 1 + 2 * u * (-2 * log(q) / q).squareRoot(), tol: 1e-14)
+            #expect(r.nextUInt64() == s.nextUInt64(), "a draw consumes exactly the pairs it tried")
+            _ = s.nextUInt64()
+            _ = r.nextUInt64()
+        }
     }
 
     @Test("index(below:) stays in range and covers it evenly")

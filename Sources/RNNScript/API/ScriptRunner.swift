@@ -80,17 +80,6 @@ public final class ScriptRunner {
 
     private struct PhaseFailure: Error { var status: RunStatus }
 
-    /// Whether a script asks for `precision float32` (syntax only: a script
-    /// with errors reports them later, when it runs). The command line uses it
-    /// to pick OpenBLAS's AVX-512 kernels for single-precision scripts only,
-    /// so Float64 results stay those of the default kernels.
-    public static func requestsSinglePrecision(_ source: SourceFile) -> Bool {
-        Parser.parse(source).0.contains { statement in
-            if case let .precision(name) = statement.kind { return name.name == Precision.float32.rawValue }
-            return false
-        }
-    }
-
     /// Parses and checks a script without running it (`--check`).
     public func check(_ source: SourceFile) -> RunStatus {
         switch parseAndCheck(source) {

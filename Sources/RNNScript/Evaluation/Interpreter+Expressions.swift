@@ -117,7 +117,7 @@ extension Interpreter {
             return .matrix(m.map { abs($0) })
         case "transpose": return .matrix(m.transposed)
         case "log", "exp", "sqrt":
-            let f: (Double) -> Double = function == "log" ? { Glibc.log($0) } : function == "exp" ? { Glibc.exp($0) } : { $0.squareRoot() }
+            let f: (Double) -> Double = function == "log" ? { Math.log($0) } : function == "exp" ? { Math.exp($0) } : { $0.squareRoot() }
             if case let .number(x) = argument { return .number(f(x)) }
             return .matrix(m.map(f))
         default: preconditionFailure("checked function \(function) missing")

@@ -183,7 +183,7 @@ public struct Interpreter {
             let next: Int
             if let t = temperature, t > 0 {
                 let m = logits.max()!
-                let weights = logits.map { exp(($0 - m) / t) }
+                let weights = logits.map { Math.exp(($0 - m) / t) }
                 var u = scriptUniform() * weights.reduce(0, +)
                 var chosen = weights.count - 1
                 for (i, w) in weights.enumerated() {

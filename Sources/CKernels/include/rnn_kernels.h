@@ -1,0 +1,49 @@
+#ifndef RNNSCRIPT_RNN_KERNELS_H
+#define RNNSCRIPT_RNN_KERNELS_H
+
+/// The runtime's own numeric kernels: matrix products and elementary
+/// functions that give the same bits on every CPU, C library and thread
+/// count. Each is written once (kernels_template.h, elementary.h) and
+/// compiled for several instruction sets; one is chosen at start-up.
+///
+/// Products: every element of C is accumulated over its reduction index in
+/// increasing order, one fused multiply-add per term, starting from C (beta 1)
+/// or +0 (beta 0). Vectors hold only independent outputs, so every
+/// instruction set computes the same bits.
+
+enum {
+    RNN_ISA_PORTABLE = 0,  ///< plain C, any CPU (fma from the C library where the CPU has none)
+    RNN_ISA_AVX2 = 1,      ///< x86-64 with AVX2 and FMA
+    RNN_ISA_AVX512 = 2,    ///< x86-64 with AVX-512F
+};
+
+/// Whether this CPU and operating system can run `isa`.
+int rnn_isa_supported(int isa);
+/// The fastest instruction set this machine runs (the default).
+int rnn_isa_best(void);
+/// The instruction set in use.
+int rnn_isa_current(void);
+/// Uses `isa` from now on: 0, or −1 (nothing changed) when the machine lacks it.
+/// Call before any computation starts (not thread-safe against running kernels).
+int rnn_isa_select(int isa);
+
+/// C (m × n, row stride ldc) = beta·C + op(A)·op(B), beta 0 or 1, row-major:
+/// op(A) = A (m × k, stride lda) or, with transA, Aᵀ for A stored k × m;
+/// op(B) = B (k × n, stride ldb) or, with transB, Bᵀ for B stored n × k.
+void rnn_gemm_f64(int transA, int transB, long m, long n, long k, const double *a, long lda,
+                  const double *b, long ldb, int beta, double *c, long ldc);
+void rnn_gemm_f32(int transA, int transB, long m, long n, long k, const float *a, long lda,
+                  const float *b, long ldb, int beta, float *c, long ldc);
+
+/// Double-precision elementary functions (see elementary.h for the method and accuracy).
+double rnn_exp(double x);
+double rnn_log(double x);
+double rnn_log1p(double x);
+double rnn_tanh(double x);
+/// 1 / (1 + e⁻ˣ)
+double rnn_sigmoid(double x);
+/// y[i] = tanh(x[i]) / σ(x[i]) for i < n (x and y may be the same buffer).
+void rnn_tanh_array(long n, const double *x, double *y);
+void rnn_sigmoid_array(long n, const double *x, double *y);
+
+#endif

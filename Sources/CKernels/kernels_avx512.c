@@ -1,0 +1,14 @@
+// The AVX-512 unit: 512-bit vectors, 32 registers (taller blocks).
+#if defined(__x86_64__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx2,fma"))), apply_to = function)
+#define UNIT(x) x##_avx512
+#define UNIT_TABLE rnn_kernels_avx512
+#define D_KW 8
+#define D_KMR 6
+#define D_KNR 3
+#define S_KW 16
+#define S_KMR 6
+#define S_KNR 3
+#include "kernels_unit.h"
+#pragma clang attribute pop
+#endif

@@ -1,0 +1,12 @@
+// The portable unit: plain C with 16-byte vectors (SSE2 on x86-64, NEON on
+// arm64). Where the CPU has no fused multiply-add instruction, fma is the C
+// library's, which is correctly rounded everywhere: slower, same bits.
+#define UNIT(x) x##_portable
+#define UNIT_TABLE rnn_kernels_portable
+#define D_KW 2
+#define D_KMR 4
+#define D_KNR 2
+#define S_KW 4
+#define S_KMR 4
+#define S_KNR 2
+#include "kernels_unit.h"

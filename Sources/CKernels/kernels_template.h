@@ -1,0 +1,88 @@
+// One instruction set's kernels: included once per translation unit
+// (kernels_portable.c, kernels_avx2.c, kernels_avx512.c) after defining
+//   KT      the element type (double or float)      KW   lanes per vector
+//   KMR     rows of C per block                      KNR  vectors of C per row of a block
+//   KNAME(x) the unit's name for x
+// and, for x86 units, a `#pragma clang attribute` giving every function the
+// unit's target. The source is the same for every unit, so the results are:
+//
+// The arithmetic contract. Every element of C = beta·C + op(A)·op(B) is
+//   acc = beta ? C[i][j] : +0;  for p = 0, 1, …, k−1:  acc = fma(op(A)[i][p], op(B)[p][j], acc)
+// one fused multiply-add per term, in increasing p, whatever the vector
+// width, the blocking or the thread. Vectors only hold independent outputs
+// (neighbouring j); no reduction is ever split across lanes. Hence every
+// instruction set gives the same bits by construction.
+
+typedef KT KNAME(vec) __attribute__((ext_vector_type(KW)));
+#define KVEC KNAME(vec)
+
+static inline __attribute__((always_inline)) KVEC KNAME(load)(const KT *p) {
+    KVEC v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline __attribute__((always_inline)) void KNAME(store)(KT *p, KVEC v) {
+    __builtin_memcpy(p, &v, sizeof v);
+}
+
+/// A block of `mr` (≤ KMR, a constant after inlining) rows × `nv` (≤ KNR) full
+/// vectors of C, accumulated over all k in registers.
+static inline __attribute__((always_inline)) void KNAME(block)(
+    const int mr, const int nv, long k, const KT *a, long ars, long acs,
+    const KT *b, long ldb, int beta, KT *c, long ldc) {
+    KVEC acc[KMR][KNR];
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) acc[r][v] = beta ? KNAME(load)(c + r * ldc + v * KW) : (KVEC)(KT)0;
+    for (long p = 0; p < k; p++) {
+        KVEC bv[KNR];
+        for (int v = 0; v < nv; v++) bv[v] = KNAME(load)(b + p * ldb + v * KW);
+        for (int r = 0; r < mr; r++) {
+            KVEC av = (KVEC)(a[r * ars + p * acs]);
+            for (int v = 0; v < nv; v++) acc[r][v] = __builtin_elementwise_fma(av, bv[v], acc[r][v]);
+        }
+    }
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) KNAME(store)(c + r * ldc + v * KW, acc[r][v]);
+}
+
+/// Columns j0 ≤ j < j1 (fewer than one vector) of rows [0, m), one element at a time.
+static void KNAME(columns)(long m, long j0, long j1, long k, const KT *a, long ars, long acs,
+                           const KT *b, long ldb, int beta, KT *c, long ldc) {
+    for (long i = 0; i < m; i++) {
+        for (long j = j0; j < j1; j++) {
+            KT acc = beta ? c[i * ldc + j] : (KT)0;
+            for (long p = 0; p < k; p++) acc = __builtin_elementwise_fma(a[i * ars + p * acs], b[p * ldb + j], acc);
+            c[i * ldc + j] = acc;
+        }
+    }
+}
+
+/// Rows [0, m) of one column block of `nv` full vectors, KMR rows at a time.
+#define KNAME_ROWS(nv_) \
+    static void KNAME(rows_##nv_)(long m, long k, const KT *a, long ars, long acs, const KT *b, long ldb, \
+                                   int beta, KT *c, long ldc) { \
+        long i = 0; \
+        for (; i + KMR <= m; i += KMR) KNAME(block)(KMR, nv_, k, a + i * ars, ars, acs, b, ldb, beta, c + i * ldc, ldc); \
+        switch (m - i) { \
+        case 0: break; \
+        case 1: KNAME(block)(1, nv_, k, a + i * ars, ars, acs, b, ldb, beta, c + i * ldc, ldc); break; \
+        case 2: KNAME(block)(2, nv_, k, a + i * ars, ars, acs, b, ldb, beta, c + i * ldc, ldc); break; \
+        case 3: KNAME(block)(3, nv_, k, a + i * ars, ars, acs, b, ldb, beta, c + i * ldc, ldc); break; \
+        default: for (; i < m; i++) KNAME(block)(1, nv_, k, a + i * ars, ars, acs, b, ldb, beta, c + i * ldc, ldc); \
+        } \
+    }
+KNAME_ROWS(1)
+KNAME_ROWS(KNR)
+#undef KNAME_ROWS
+
+/// C (m × n, row stride ldc) = beta·C + op(A)·B with op(A)[i][p] = a[i·ars + p·acs]
+/// and B row-major (k × n, row stride ldb).
+static void KNAME(gemm)(long m, long n, long k, const KT *a, long ars, long acs,
+                        const KT *b, long ldb, int beta, KT *c, long ldc) {
+    const long wide = (long)KNR * KW;
+    long j = 0;
+    for (; j + wide <= n; j += wide) KNAME(rows_KNR)(m, k, a, ars, acs, b + j, ldb, beta, c + j, ldc);
+    for (; j + KW <= n; j += KW) KNAME(rows_1)(m, k, a, ars, acs, b + j, ldb, beta, c + j, ldc);
+    if (j < n) KNAME(columns)(m, j, n, k, a, ars, acs, b, ldb, beta, c, ldc);
+}
+#undef KVEC
