@@ -28,8 +28,8 @@ final class FileHost: ScriptHost {
 
     func trainingTimed(model: String, steps: Int, seconds: Double, threads: Int) {
         let rate = seconds > 0 ? Double(steps) / seconds : 0
-        Terminal.writeError("timing: train \(model): \(steps) chars in \(NumberFormatting.printf("%.3f", seconds)) s, "
-                            + "\(NumberFormatting.printf("%.0f", rate)) chars/s, peak memory \(Self.peakMemoryMiB()) MiB, "
+        Terminal.writeError("timing: train \(model): \(steps) chars in \(NumberFormatting.fixed(seconds, 3)) s, "
+                            + "\(NumberFormatting.fixed(rate, 0)) chars/s, peak memory \(Self.peakMemoryMiB()) MiB, "
                             + "\(threads) runtime thread\(threads == 1 ? "" : "s")\n")
     }
 
@@ -38,7 +38,7 @@ final class FileHost: ScriptHost {
         guard let status = try? read("/proc/self/status", shownAs: "status") else { return "?" }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             let kib = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
-            return NumberFormatting.printf("%.1f", kib / 1024)
+            return NumberFormatting.fixed(kib / 1024, 1)
         }
         return "?"
     }

@@ -1,36 +1,28 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import RNNRuntime
 
 /// Fixed, explicit number formats for everything a golden file compares
-/// (never `Double.description`).
+/// (never `Double.description`). Every digit comes from `ExactDecimal`, the
+/// exact conversion written here: the same bytes on every libc and locale,
+/// `nan`, `inf` and `-inf` for the values that are not finite.
 public enum NumberFormatting {
-    /// printf-style formatting of one Double (`"%.4f"`, `"%.3e"`, …).
-    public static func printf(_ format: String, _ value: Double) -> String {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
-            let written = withVaList([value]) { vsnprintf(buffer.baseAddress!, 64, format, $0) }
-            let count = Int(min(max(written, 0), 63))
-            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress!, count: count), as: UTF8.self)
-        }
-    }
-
-    /// `x` with a fixed number of decimals; `-0.0000` prints as `0.0000`.
+    /// `x` with a fixed number of decimals (C's `"%.Nf"`); `-0.0000` prints as `0.0000`.
     public static func fixed(_ x: Double, _ decimals: Int = 4) -> String {
-        if x.isNaN { return "nan" }
-        if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-        let text = printf("%.\(decimals)f", x)
-        if text.hasPrefix("-"), text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) { return String(text.dropFirst()) }
+        let text = ExactDecimal.fixed(x, decimals)
+        if text.hasPrefix("-"), text.utf8.dropFirst().allSatisfy({ $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: ".") }) {
+            return String(text.dropFirst())
+        }
         return text
     }
 
-    /// Scientific with `digits` decimals: `1.2346e-05`.
+    /// Scientific with `digits` decimals (C's `"%.Ne"`): `1.2346e-05`.
     public static func scientific(_ x: Double, _ digits: Int = 4) -> String {
-        if x.isNaN { return "nan" }
-        if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-        return printf("%.\(digits)e", x)
+        ExactDecimal.scientific(x, digits)
+    }
+
+    /// `digits` significant digits without trailing zeros (C's `"%.Ng"`):
+    /// `0.1`, `1e-08`, `0.999`, `1.23e+06`.
+    public static func significant(_ x: Double, _ digits: Int = 6) -> String {
+        ExactDecimal.general(x, digits)
     }
 
     /// A general-purpose short form for a single number in text output:
@@ -45,12 +37,8 @@ public enum NumberFormatting {
     /// same Double: exact and stable, for JSON.
     public static func roundTrip(_ x: Double) -> String {
         if x == 0 { return x.sign == .minus ? "-0" : "0" }
-        if x == x.rounded(), abs(x) < 1e15 { return printf("%.0f", x) }
-        for digits in 15...17 {
-            let text = printf("%.\(digits)g", x)
-            if Double(text) == x { return text }
-        }
-        return printf("%.17g", x)
+        if x == x.rounded(), abs(x) < 1e15 { return ExactDecimal.fixed(x, 0) }
+        return ExactDecimal.roundTrip(x)
     }
 
     /// A column format for every entry of a matrix: fixed 4 decimals when all

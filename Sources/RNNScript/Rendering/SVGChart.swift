@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import RNNRuntime
 
 /// Self-contained SVG charts for the HTML report: line charts (linear or log
@@ -18,7 +15,7 @@ enum SVGChart {
     static let left = 72.0, right = 24.0, top = 36.0, bottom = 52.0
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
-    static func f(_ x: Double) -> String { NumberFormatting.printf("%.1f", x) }
+    static func f(_ x: Double) -> String { ExactDecimal.fixed(x, 1) }
 
     static func escape(_ s: String) -> String {
         var out = ""
@@ -44,10 +41,11 @@ enum SVGChart {
     static func ticks(_ lo: Double, _ hi: Double) -> [Double] {
         if !(hi > lo) { return [lo] }
         let raw = (hi - lo) / 5
-        let magnitude = pow(10, floor(log10(raw)))
+        guard raw > 0 && raw.isFinite else { return [] }
+        let magnitude = ExactDecimal.powerOfTen(ExactDecimal.floorLog10(raw))
         let step = [1.0, 2.0, 2.5, 5.0, 10.0].map { $0 * magnitude }.first { $0 >= raw } ?? raw
         var values: [Double] = []
-        var v = ceil(lo / step) * step
+        var v = (lo / step).rounded(.up) * step
         while v <= hi + step * 1e-9 {
             values.append(abs(v) < step * 1e-9 ? 0 : v)
             v += step
@@ -58,8 +56,8 @@ enum SVGChart {
     static func label(_ v: Double) -> String {
         let a = abs(v)
         if a == 0 { return "0" }
-        if a >= 1e4 || a < 1e-3 { return NumberFormatting.printf("%.0e", v) }
-        return NumberFormatting.printf("%g", (v * 1e6).rounded() / 1e6)
+        if a >= 1e4 || a < 1e-3 { return ExactDecimal.scientific(v, 0) }
+        return ExactDecimal.general((v * 1e6).rounded() / 1e6, 6)
     }
 
     /// A line chart of series over x = xs (1-based steps when nil).
@@ -67,9 +65,16 @@ enum SVGChart {
         let all = series.flatMap(\.values).filter { $0.isFinite && (!logY || $0 > 0) }
         let count = series.map(\.values.count).max() ?? 0
         let xValues = xs ?? (0..<count).map { Double($0 + 1) }
-        let transform: (Double) -> Double = logY ? { log10($0) } : { $0 }
-        var lo = all.map(transform).min() ?? 0, hi = all.map(transform).max() ?? 1
-        if logY { lo = floor(lo); hi = ceil(hi) }
+        let transform: (Double) -> Double = logY ? { ExactDecimal.log10($0) } : { $0 }
+        var lo: Double, hi: Double
+        if logY {
+            // Whole decades, found exactly.
+            lo = all.min().map { Double(ExactDecimal.floorLog10($0)) } ?? 0
+            hi = all.max().map { Double(ExactDecimal.ceilLog10($0)) } ?? 1
+        } else {
+            lo = all.min() ?? 0
+            hi = all.max() ?? 1
+        }
         if hi == lo { lo -= 1; hi += 1 }
         if !logY && lo > 0 && lo < hi * 0.5 { lo = 0 }
         let x0 = xValues.first ?? 0, x1 = max(xValues.last ?? 1, x0 + 1)
@@ -166,8 +171,8 @@ enum SVGChart {
             svg += "<rect x=\"\(f(barX))\" y=\"\(f(top + Double(i) * barH / 20))\" width=\"14\" height=\"\(f(barH / 20 + 0.5))\" fill=\"\(color(v, lo: barLo, hi: barHi, diverging: diverging))\"/>"
         }
         svg += "<rect x=\"\(f(barX))\" y=\"\(f(top))\" width=\"14\" height=\"\(f(barH))\" fill=\"none\" stroke=\"#333333\"/>"
-        svg += "<text x=\"\(f(barX + 18))\" y=\"\(f(top + 9))\" font-size=\"10\">\(escape(NumberFormatting.printf("%.3g", barHi)))</text>"
-        svg += "<text x=\"\(f(barX + 18))\" y=\"\(f(top + barH))\" font-size=\"10\">\(escape(NumberFormatting.printf("%.3g", barLo)))</text>"
+        svg += "<text x=\"\(f(barX + 18))\" y=\"\(f(top + 9))\" font-size=\"10\">\(escape(ExactDecimal.general(barHi, 3)))</text>"
+        svg += "<text x=\"\(f(barX + 18))\" y=\"\(f(top + barH))\" font-size=\"10\">\(escape(ExactDecimal.general(barLo, 3)))</text>"
         return svg + "</svg>"
     }
 
@@ -175,9 +180,10 @@ enum SVGChart {
     static func bars(_ labels: [String], _ values: [Double], title: String, xLabel: String, yLabel: String) -> String {
         let positive = values.filter { $0 > 0 }
         let logY = (positive.max() ?? 1) / max(positive.min() ?? 1, 1e-300) > 1e3
-        let transform: (Double) -> Double = logY ? { $0 > 0 ? log10($0) : -300 } : { $0 }
-        var lo = logY ? floor(positive.map(transform).min() ?? 0) : 0
-        var hi = logY ? ceil(positive.map(transform).max() ?? 1) : (values.max() ?? 1)
+        let transform: (Double) -> Double = logY ? { $0 > 0 ? ExactDecimal.log10($0) : -300 } : { $0 }
+        let decades = positive.filter(\.isFinite)
+        var lo = logY ? decades.min().map { Double(ExactDecimal.floorLog10($0)) } ?? 0 : 0
+        var hi = logY ? decades.max().map { Double(ExactDecimal.ceilLog10($0)) } ?? 1 : (values.max() ?? 1)
         if hi <= lo { hi = lo + 1 }
         if logY { lo = min(lo, hi - 1) }
         let plotW = width - left - right, plotH = height - top - bottom

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import RNNRuntime
 
 extension TextRenderer {
@@ -159,9 +156,12 @@ enum Sparkline {
 
     /// A sparkline of log10 values (for norms spanning decades), with its range.
     static func logLine(_ values: [Double]) -> String {
-        let logs = values.map { $0 > 0 ? log10($0) : -300 }
-        guard let lo = logs.min(), let hi = logs.max() else { return "" }
-        return line(logs) + "  (log scale, 1e\(Int(lo.rounded(.down))) to 1e\(Int(hi.rounded(.up))))"
+        let logs = values.map { $0 > 0 ? ExactDecimal.log10($0) : -300 }
+        // The range in whole decades, found exactly (an infinite value has none).
+        let decades = values.filter { !($0 > 0 && $0.isInfinite) }
+        guard let lo = decades.map({ $0 > 0 ? ExactDecimal.floorLog10($0) : -300 }).min(),
+              let hi = decades.map({ $0 > 0 ? ExactDecimal.ceilLog10($0) : -300 }).max() else { return line(logs) }
+        return line(logs) + "  (log scale, 1e\(lo) to 1e\(hi))"
     }
 
     static func heatmap(_ m: Matrix) -> [String] {
@@ -183,6 +183,4 @@ enum Sparkline {
             return values[a..<b].reduce(0, +) / Double(b - a)
         }
     }
-
-    static func log10(_ x: Double) -> Double { Glibc.log10(x) }
 }

@@ -149,7 +149,7 @@ public struct TextRenderer {
     }
 
     /// A short number for settings: `0.1`, `1e-08`, `0.999`.
-    func shortNumber(_ x: Double) -> String { NumberFormatting.printf("%g", x) }
+    func shortNumber(_ x: Double) -> String { NumberFormatting.significant(x) }
 
     func describe(_ initializer: Initializer) -> String {
         switch initializer {

@@ -1,0 +1,598 @@
+import RNNRuntime
+
+/// Exact decimal conversion of Doubles, written here so that every number the
+/// program prints is the same on every machine (no libc `printf`, no locale).
+///
+/// A finite Double is m · 2^e exactly (m < 2^53). Rounding it at any decimal
+/// place means computing round(m · 2^e · 10^p) for an integer p, with the
+/// exact value's ties going to even, which is what glibc's printf does; the
+/// functions here do that with a small unsigned big integer, so `fixed(x, 4)` is
+/// byte-identical to glibc's `"%.4f"` for every finite x, and likewise for
+/// `"%.Ne"` and `"%.Ng"`. NaN prints as `nan` (never `-nan`), infinities as
+/// `inf` and `-inf`.
+enum ExactDecimal {
+    // MARK: - C-style formats
+
+    /// C's `"%.Nf"`: `decimals` digits after the point (`-0.0` keeps its sign).
+    static func fixed(_ x: Double, _ decimals: Int) -> String {
+        if let special = nonFinite(x) { return special }
+        let n = max(0, decimals)
+        let (m, e) = parts(x)
+        // round(|x| · 10^n) without leading zeros (none for 0).
+        let digits = m == 0 ? [] : roundedDigits(m, e, scale: n)
+        return digits.withUnsafeBufferPointer { buffer in
+            let d = buffer.baseAddress, count = buffer.count
+            return text(capacity: count + n + 3) { out in
+                if x.sign == .minus { out.append(minus) }
+                if count > n { out.append(d, 0, count - n) } else { out.append(zero) }
+                if n > 0 {
+                    out.append(point)
+                    out.append(zero, times: n - count)
+                    out.append(d, max(0, count - n), count)
+                }
+            }
+        }
+    }
+
+    /// C's `"%.Ne"`: one digit, `digits` more after the point, and an exponent
+    /// of at least two digits with its sign: `1.2346e-05`, `1e+300`.
+    static func scientific(_ x: Double, _ digits: Int) -> String {
+        if let special = nonFinite(x) { return special }
+        let n = max(0, digits)
+        let (m, e) = parts(x)
+        let (significant, exponent) = m == 0 ? ([zero], 0) : significantDigits(m, e, count: n + 1)
+        return significant.withUnsafeBufferPointer { buffer in
+            let d = buffer.baseAddress, count = buffer.count  // n + 1, or 1 for zero
+            return text(capacity: n + 10) { out in
+                if x.sign == .minus { out.append(minus) }
+                out.append(d, 0, 1)
+                if n > 0 {
+                    out.append(point)
+                    out.append(d, 1, count)
+                    out.append(zero, times: n + 1 - count)
+                }
+                out.appendExponent(exponent)
+            }
+        }
+    }
+
+    /// C's `"%.Ng"`: `precision` significant digits (0 counts as 1), fixed
+    /// notation when the decimal exponent X of the rounded value satisfies
+    /// −4 ≤ X < precision and scientific otherwise, trailing zeros removed.
+    static func general(_ x: Double, _ precision: Int) -> String {
+        if let special = nonFinite(x) { return special }
+        let p = max(1, precision)
+        let (m, e) = parts(x)
+        if m == 0 { return x.sign == .minus ? "-0" : "0" }
+        let (digits, exponent) = significantDigits(m, e, count: p)
+        return generalText(negative: x.sign == .minus, digits, exponent)
+    }
+
+    /// The text of `%.Pg` for the P significant digits of a nonzero value
+    /// and their decimal exponent.
+    static func generalText(negative: Bool, _ digits: [UInt8], _ exponent: Int) -> String {
+        digits.withUnsafeBufferPointer { buffer in
+            let d = buffer.baseAddress, p = buffer.count
+            var length = p  // without trailing zeros
+            while length > 1 && d![length - 1] == zero { length -= 1 }
+            return text(capacity: p + 12) { out in
+                if negative { out.append(minus) }
+                if exponent >= -4 && exponent < p {
+                    if exponent >= 0 {
+                        let integerCount = exponent + 1
+                        out.append(d, 0, min(length, integerCount))
+                        out.append(zero, times: integerCount - length)
+                        if length > integerCount {
+                            out.append(point)
+                            out.append(d, integerCount, length)
+                        }
+                    } else {
+                        out.append(zero)
+                        out.append(point)
+                        out.append(zero, times: -exponent - 1)
+                        out.append(d, 0, length)
+                    }
+                } else {
+                    out.append(d, 0, 1)
+                    if length > 1 {
+                        out.append(point)
+                        out.append(d, 1, length)
+                    }
+                    out.appendExponent(exponent)
+                }
+            }
+        }
+    }
+
+    /// The first of `"%.15g"`, `"%.16g"` and `"%.17g"` whose value rounds back
+    /// to x (17 digits always do).
+    static func roundTrip(_ x: Double) -> String {
+        if let special = nonFinite(x) { return special }
+        let (m, e) = parts(x)
+        if m == 0 { return x.sign == .minus ? "-0" : "0" }
+        for p in 15...16 {
+            let (digits, exponent) = significantDigits(m, e, count: p)
+            if readsBack(digits, exponent, m, e) { return generalText(negative: x.sign == .minus, digits, exponent) }
+        }
+        let (digits, exponent) = significantDigits(m, e, count: 17)
+        return generalText(negative: x.sign == .minus, digits, exponent)
+    }
+
+    /// A String of at most `capacity` ASCII bytes written in place.
+    static func text(capacity: Int, _ body: (inout ASCII) -> Void) -> String {
+        String(unsafeUninitializedCapacity: capacity) { buffer in
+            var out = ASCII(base: buffer.baseAddress!, capacity: capacity)
+            body(&out)
+            return out.count
+        }
+    }
+
+    // MARK: - Decimal exponents and powers of ten
+
+    /// The Double nearest to 10^k (ties to even), exactly as a correct
+    /// `strtod("1ek")` gives it: 0 below 10^-343, infinity above 10^308.
+    static func powerOfTen(_ k: Int) -> Double {
+        if k > 308 { return .infinity }
+        if k < -343 { return 0 }
+        if k >= 0 && k <= 22 {
+            var p = 1.0
+            for _ in 0..<k { p *= 10 }  // every partial product is exact
+            return p
+        }
+        // One IEEE division of two exact values is correctly rounded.
+        if k < 0 && k >= -22 { return 1 / powerOfTen(-k) }
+        if k > 0 {
+            // 10^k = 5^k · 2^k; 5^k has more than 53 bits here.
+            return withLimbs(capacity: k * 7 / 96 + 4) { n in
+                n.set(1)
+                n.multiplyByPowerOfFive(k)
+                return n.toDouble(binaryExponent: k, sticky: false)
+            }
+        }
+        // 10^k = 2^k / 5^-k: ⌊2^s / 5^-k⌋ with s large enough for 56 bits.
+        let fives = -k
+        let s = fives * 7 / 3 + 60
+        return withLimbs(capacity: s / 32 + 3) { n in
+            n.set(1)
+            n.shiftLeft(s)
+            let sticky = n.divideByPowerOfFive(fives)
+            return n.toDouble(binaryExponent: k - s, sticky: sticky)
+        }
+    }
+
+    /// ⌊log10 x⌋ for x > 0 finite, computed exactly, where x is taken as 10^k
+    /// when it is the Double nearest to 10^k (so both 1e23 and 0.001 are decades).
+    static func floorLog10(_ x: Double) -> Int {
+        precondition(x > 0 && x.isFinite)
+        let (m, e) = parts(x)
+        let exponent = decimalExponent(m, e, estimate: estimatedExponent(m, e))
+        return x == powerOfTen(exponent + 1) ? exponent + 1 : exponent
+    }
+
+    /// ⌈log10 x⌉ for x > 0 finite, with the same convention as `floorLog10`.
+    static func ceilLog10(_ x: Double) -> Int {
+        let floor = floorLog10(x)
+        return x == powerOfTen(floor) ? floor : floor + 1
+    }
+
+    /// log10 x for plot coordinates: exactly k for the Double nearest to 10^k,
+    /// ln x / ln 10 otherwise, with the runtime's own logarithm (not libm's).
+    static func log10(_ x: Double) -> Double {
+        let r = Math.log(x) / Math.log(10)
+        let k = r.rounded()
+        // Within 0.01: even the subnormal nearest to 1e-323 (9.88e-324) is.
+        if abs(r - k) < 0.01, abs(k) < 400, x == powerOfTen(Int(k)) { return k }
+        return r
+    }
+
+    // MARK: - The exact conversions
+
+    static let zero = UInt8(ascii: "0"), point = UInt8(ascii: "."), minus = UInt8(ascii: "-")
+
+    static func nonFinite(_ x: Double) -> String? {
+        if x.isNaN { return "nan" }
+        if x.isInfinite { return x < 0 ? "-inf" : "inf" }
+        return nil
+    }
+
+    /// |x| = m · 2^e exactly, m < 2^53 (m = 0 for ±0).
+    static func parts(_ x: Double) -> (m: UInt64, e: Int) {
+        let fraction = x.significandBitPattern, biased = Int(x.exponentBitPattern)
+        if biased == 0 { return (fraction, -1074) }
+        return (fraction | (1 << 52), biased - 1075)
+    }
+
+    /// round(m · 2^e · 10^p), ties to even, as ASCII digits without leading
+    /// zeros (empty for 0).
+    static func roundedDigits(_ m: UInt64, _ e: Int, scale p: Int) -> [UInt8] {
+        // ⌊m · 2^e · 10^k⌋ for k = p + 1 and whether anything was cut off;
+        // its last digit and that flag decide the rounding. 10^k = 5^k · 2^k,
+        // so the powers of two go into one shift.
+        let k = p + 1, b = e + k
+        let bits = 64 + (k > 0 ? k * 7 / 3 + 1 : 0) + max(b, 0)
+        return withLimbs(capacity: bits / 32 + 4) { n in
+            n.set(m)
+            var sticky = false
+            if k > 0 { n.multiplyByPowerOfFive(k) }
+            if b > 0 { n.shiftLeft(b) }
+            if k < 0 && n.divideByPowerOfFive(-k) { sticky = true }
+            if b < 0 && n.shiftRight(-b) { sticky = true }
+            let last = n.divide(by: 10)
+            if last > 5 || (last == 5 && (sticky || n.isOdd)) { n.increment() }
+            return n.decimalDigits()
+        }
+    }
+
+    /// The `count` significant digits of m · 2^e > 0 rounded to nearest
+    /// (ties to even) and the decimal exponent of that rounded value.
+    static func significantDigits(_ m: UInt64, _ e: Int, count: Int) -> (digits: [UInt8], exponent: Int) {
+        var exponent = estimatedExponent(m, e)
+        while true {
+            var digits = roundedDigits(m, e, scale: count - 1 - exponent)
+            if digits.count == count {
+                // 10…0 may also be a value just below 10^exponent rounded one
+                // place too coarsely: then a place further gives all its digits.
+                if isOneFollowedByZeros(digits) {
+                    let finer = roundedDigits(m, e, scale: count - exponent)
+                    if finer.count == count { return (finer, exponent - 1) }
+                }
+                return (digits, exponent)
+            }
+            if digits.count == count + 1 && isOneFollowedByZeros(digits) {
+                // Rounding carried into a new digit: 9.99… → 10.0….
+                digits.removeLast()
+                return (digits, exponent + 1)
+            }
+            exponent += digits.count > count ? 1 : -1
+        }
+    }
+
+    static func isOneFollowedByZeros(_ digits: [UInt8]) -> Bool {
+        digits.withUnsafeBufferPointer { buffer in
+            guard let d = buffer.baseAddress, d[0] == UInt8(ascii: "1") else { return false }
+            for i in 1..<buffer.count where d[i] != zero { return false }
+            return true
+        }
+    }
+
+    /// ⌊log10 x⌋ to within one, from the binary exponent and a short series.
+    /// Only a first guess: every use checks it exactly.
+    static func estimatedExponent(_ m: UInt64, _ e: Int) -> Int {
+        let length = 64 - m.leadingZeroBitCount
+        let s = Double(sign: .plus, exponent: 1 - length, significand: Double(m))  // in [1, 2), exact
+        let t = (s - 1) / (s + 1), t2 = t * t
+        let ln = 2 * t * (1 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 / 7)))
+        let log10 = (Double(length - 1 + e) + ln * 1.4426950408889634) * 0.30102999566398120
+        return Int(log10.rounded(.down))
+    }
+
+    /// The exact E with 10^E ≤ m · 2^e < 10^(E+1), from a guess.
+    static func decimalExponent(_ m: UInt64, _ e: Int, estimate: Int) -> Int {
+        var exponent = estimate
+        while true {
+            if compare(decimal: 1, exponent: exponent, binary: m, exponent: e) > 0 {
+                exponent -= 1
+            } else if compare(decimal: 1, exponent: exponent + 1, binary: m, exponent: e) <= 0 {
+                exponent += 1
+            } else {
+                return exponent
+            }
+        }
+    }
+
+    /// Whether the decimal digits · 10^(exponent + 1 − count) round to m · 2^e
+    /// (ties to even), as any correct `strtod` reads them.
+    static func readsBack(_ digits: [UInt8], _ exponent: Int, _ m: UInt64, _ e: Int) -> Bool {
+        let d = digits.withUnsafeBufferPointer { buffer in
+            var value: UInt64 = 0
+            for i in 0..<buffer.count { value = value * 10 + UInt64(buffer.baseAddress![i] - zero) }
+            return value
+        }
+        let q = exponent + 1 - digits.count
+        let even = m & 1 == 0
+        // The neighbours' midpoints: (2m ± 1) · 2^(e−1), but the one below is
+        // (4m − 1) · 2^(e−2) at a power of two, where the spacing halves.
+        let (lowC, lowF): (UInt64, Int) = m == 1 << 52 && e > -1074 ? (4 * m - 1, e - 2) : (2 * m - 1, e - 1)
+        let low = compare(decimal: d, exponent: q, binary: lowC, exponent: lowF)
+        let high = compare(decimal: d, exponent: q, binary: 2 * m + 1, exponent: e - 1)
+        return even ? low >= 0 && high <= 0 : low > 0 && high < 0
+    }
+
+    /// The sign of d · 10^q − c · 2^f.
+    static func compare(decimal d: UInt64, exponent q: Int, binary c: UInt64, exponent f: Int) -> Int {
+        // d · 5^q · 2^q against c · 2^f, each side times what makes it whole.
+        var leftTwos = max(q, 0) + max(-f, 0), rightTwos = max(f, 0) + max(-q, 0)
+        let common = min(leftTwos, rightTwos)
+        leftTwos -= common
+        rightTwos -= common
+        let leftCapacity = (64 + max(q, 0) * 7 / 3 + leftTwos) / 32 + 4
+        let rightCapacity = (64 + max(-q, 0) * 7 / 3 + rightTwos) / 32 + 4
+        return withLimbs(capacity: leftCapacity) { left in
+            left.set(d)
+            if q > 0 { left.multiplyByPowerOfFive(q) }
+            left.shiftLeft(leftTwos)
+            return withLimbs(capacity: rightCapacity) { right in
+                right.set(c)
+                if q < 0 { right.multiplyByPowerOfFive(-q) }
+                right.shiftLeft(rightTwos)
+                return left.compare(to: right)
+            }
+        }
+    }
+
+    static func withLimbs<R>(capacity: Int, _ body: (inout Limbs) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { buffer in
+            var limbs = Limbs(base: buffer.baseAddress!, capacity: capacity)
+            return body(&limbs)
+        }
+    }
+}
+
+/// An unsigned integer in 32-bit limbs (least significant first) in memory
+/// the caller provides, with just the operations the conversions need.
+struct Limbs {
+    let base: UnsafeMutablePointer<UInt32>
+    let capacity: Int
+    /// Limbs in use; the top one is nonzero (0 limbs is the number 0).
+    var count = 0
+
+    /// 5^13, the largest power of five below 2^32.
+    static let fiveToThe13: UInt32 = 1_220_703_125
+    static let powersOfFive: [UInt32] = [1, 5, 25, 125, 625, 3125, 15625, 78125, 390_625, 1_953_125, 9_765_625, 48_828_125, 244_140_625]
+
+    init(base: UnsafeMutablePointer<UInt32>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    mutating func set(_ value: UInt64) {
+        base[0] = UInt32(truncatingIfNeeded: value)
+        base[1] = UInt32(truncatingIfNeeded: value >> 32)
+        count = 2
+        trim()
+    }
+
+    mutating func trim() {
+        while count > 0 && base[count - 1] == 0 { count -= 1 }
+    }
+
+    var isOdd: Bool { count > 0 && base[0] & 1 == 1 }
+
+    mutating func multiply(by factor: UInt32) {
+        var carry: UInt64 = 0
+        let f = UInt64(factor)
+        var i = 0
+        while i < count {
+            let product = UInt64(base[i]) * f + carry
+            base[i] = UInt32(truncatingIfNeeded: product)
+            carry = product >> 32
+            i += 1
+        }
+        if carry != 0 {
+            precondition(count < capacity)
+            base[count] = UInt32(carry)
+            count += 1
+        }
+    }
+
+    mutating func multiplyByPowerOfFive(_ n: Int) {
+        var left = n
+        while left >= 13 {
+            multiply(by: Self.fiveToThe13)
+            left -= 13
+        }
+        if left > 0 { multiply(by: Self.powersOfFive[left]) }
+    }
+
+    /// Divides in place; returns the remainder.
+    mutating func divide(by divisor: UInt32) -> UInt32 {
+        var remainder: UInt64 = 0
+        let d = UInt64(divisor)
+        var i = count - 1
+        while i >= 0 {
+            let current = remainder << 32 | UInt64(base[i])
+            base[i] = UInt32(truncatingIfNeeded: current / d)
+            remainder = current % d
+            i -= 1
+        }
+        trim()
+        return UInt32(remainder)
+    }
+
+    /// ⌊self / 5^n⌋ in place; true when the division was not exact.
+    mutating func divideByPowerOfFive(_ n: Int) -> Bool {
+        var inexact = false
+        var left = n
+        while left >= 13 && count > 0 {
+            if divide(by: Self.fiveToThe13) != 0 { inexact = true }
+            left -= 13
+        }
+        if left > 0 && left < 13 && count > 0, divide(by: Self.powersOfFive[left]) != 0 { inexact = true }
+        return inexact
+    }
+
+    mutating func shiftLeft(_ n: Int) {
+        guard n > 0, count > 0 else { return }
+        let limbShift = n / 32, bitShift = UInt32(n % 32)
+        let newCount = count + limbShift + 1
+        precondition(newCount <= capacity)
+        base[newCount - 1] = 0
+        var i = count - 1
+        while i >= 0 {
+            let value = base[i]
+            if bitShift == 0 {
+                base[i + limbShift] = value
+            } else {
+                base[i + limbShift + 1] |= value >> (32 - bitShift)
+                base[i + limbShift] = value << bitShift
+            }
+            i -= 1
+        }
+        var j = 0
+        while j < limbShift {
+            base[j] = 0
+            j += 1
+        }
+        count = newCount
+        trim()
+    }
+
+    /// ⌊self / 2^n⌋ in place; true when a nonzero bit was shifted out.
+    mutating func shiftRight(_ n: Int) -> Bool {
+        guard n > 0, count > 0 else { return false }
+        let limbShift = n / 32, bitShift = UInt32(n % 32)
+        if limbShift >= count {
+            count = 0
+            return true  // the number was nonzero
+        }
+        var inexact = false
+        var j = 0
+        while j < limbShift {
+            if base[j] != 0 { inexact = true }
+            j += 1
+        }
+        if bitShift != 0 && base[limbShift] & ((1 << bitShift) - 1) != 0 { inexact = true }
+        let newCount = count - limbShift
+        var i = 0
+        while i < newCount {
+            let low = base[i + limbShift] >> bitShift
+            let high: UInt32 = bitShift != 0 && i + limbShift + 1 < count ? base[i + limbShift + 1] << (32 - bitShift) : 0
+            base[i] = low | high
+            i += 1
+        }
+        count = newCount
+        trim()
+        return inexact
+    }
+
+    mutating func increment() {
+        var i = 0
+        while i < count {
+            base[i] &+= 1
+            if base[i] != 0 { return }
+            i += 1
+        }
+        precondition(count < capacity)
+        base[count] = 1
+        count += 1
+    }
+
+    func compare(to other: Limbs) -> Int {
+        if count != other.count { return count < other.count ? -1 : 1 }
+        var i = count - 1
+        while i >= 0 {
+            if base[i] != other.base[i] { return base[i] < other.base[i] ? -1 : 1 }
+            i -= 1
+        }
+        return 0
+    }
+
+    var bitLength: Int { count == 0 ? 0 : count * 32 - base[count - 1].leadingZeroBitCount }
+
+    /// The decimal digits in ASCII, no leading zeros (empty for 0). Consumes
+    /// the number.
+    mutating func decimalDigits() -> [UInt8] {
+        if count == 0 { return [] }
+        let capacity = count * 10 + 20
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch in
+            // Written from the end: nine digits per division by 10^9, then
+            // the last 64 bits.
+            let s = scratch.baseAddress!
+            var start = capacity
+            while count > 2 {
+                var chunk = divide(by: 1_000_000_000)
+                for _ in 0..<9 {
+                    start -= 1
+                    s[start] = UInt8(ascii: "0") + UInt8(chunk % 10)
+                    chunk /= 10
+                }
+            }
+            var rest = UInt64(base[0]) | (count == 2 ? UInt64(base[1]) << 32 : 0)
+            count = 0
+            while rest != 0 {
+                start -= 1
+                s[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            return [UInt8](unsafeUninitializedCapacity: capacity - start) { buffer, initialized in
+                (buffer.baseAddress!).update(from: s + start, count: capacity - start)
+                initialized = capacity - start
+            }
+        }
+    }
+
+    /// The Double nearest to (self + δ) · 2^binaryExponent, where 0 ≤ δ < 1
+    /// and δ > 0 exactly when `sticky`; self must have at least 55 bits
+    /// unless the result is exact.
+    mutating func toDouble(binaryExponent: Int, sticky: Bool) -> Double {
+        let length = bitLength
+        if length == 0 { return 0 }
+        // Keep 53 bits, or fewer where the result is subnormal.
+        let drop = max(length - 53, -1074 - binaryExponent)
+        var kept: UInt64
+        var exponent = binaryExponent
+        if drop <= 0 {
+            kept = UInt64(base[0]) | (count > 1 ? UInt64(base[1]) << 32 : 0)
+            kept <<= UInt64(-drop)
+            exponent += drop
+        } else {
+            let inexact = shiftRight(drop - 1) || sticky
+            let half = isOdd
+            _ = shiftRight(1)
+            kept = count == 0 ? 0 : UInt64(base[0]) | (count > 1 ? UInt64(base[1]) << 32 : 0)
+            if half && (inexact || kept & 1 == 1) { kept += 1 }
+            exponent += drop
+        }
+        if kept == 1 << 53 {
+            kept >>= 1
+            exponent += 1
+        }
+        if kept == 0 { return 0 }
+        if kept < 1 << 52 {
+            // Subnormal (exponent is −1074 here): the bits are the value.
+            return Double(bitPattern: kept)
+        }
+        let biased = exponent + 1075
+        if biased >= 2047 { return .infinity }
+        return Double(bitPattern: UInt64(biased) << 52 | (kept & ((1 << 52) - 1)))
+    }
+}
+
+/// ASCII text written into memory the caller sized.
+struct ASCII {
+    let base: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    var count = 0
+
+    mutating func append(_ byte: UInt8) {
+        precondition(count < capacity)
+        base[count] = byte
+        count += 1
+    }
+
+    /// `times` copies of a byte (none when times ≤ 0).
+    mutating func append(_ byte: UInt8, times: Int) {
+        guard times > 0 else { return }
+        precondition(count + times <= capacity)
+        base.advanced(by: count).update(repeating: byte, count: times)
+        count += times
+    }
+
+    /// source[start..<end] (nothing when end ≤ start).
+    mutating func append(_ source: UnsafePointer<UInt8>?, _ start: Int, _ end: Int) {
+        guard end > start, let source else { return }
+        precondition(count + end - start <= capacity)
+        base.advanced(by: count).update(from: source + start, count: end - start)
+        count += end - start
+    }
+
+    /// `e`, the sign and at least two digits, as C prints an exponent.
+    mutating func appendExponent(_ exponent: Int) {
+        append(UInt8(ascii: "e"))
+        append(exponent < 0 ? ExactDecimal.minus : UInt8(ascii: "+"))
+        let magnitude = abs(exponent)
+        if magnitude >= 100 { append(UInt8(ascii: "0") + UInt8(magnitude / 100)) }
+        append(UInt8(ascii: "0") + UInt8(magnitude / 10 % 10))
+        append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+    }
+}
