@@ -6,9 +6,11 @@
 #define D_KW 4
 #define D_KMR 4
 #define D_KNR 3
+#define D_KNW 12
 #define S_KW 8
 #define S_KMR 4
 #define S_KNR 3
+#define S_KNW 12
 #include "kernels_unit.h"
 #pragma clang attribute pop
 #endif

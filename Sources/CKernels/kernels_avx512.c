@@ -6,9 +6,11 @@
 #define D_KW 8
 #define D_KMR 6
 #define D_KNR 3
+#define D_KNW 16
 #define S_KW 16
 #define S_KMR 6
 #define S_KNR 3
+#define S_KNW 16
 #include "kernels_unit.h"
 #pragma clang attribute pop
 #endif

@@ -6,7 +6,9 @@
 #define D_KW 2
 #define D_KMR 4
 #define D_KNR 2
+#define D_KNW 6
 #define S_KW 4
 #define S_KMR 4
 #define S_KNR 2
+#define S_KNW 6
 #include "kernels_unit.h"

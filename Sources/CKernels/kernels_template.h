@@ -2,6 +2,8 @@
 // (kernels_portable.c, kernels_avx2.c, kernels_avx512.c) after defining
 //   KT      the element type (double or float)      KW   lanes per vector
 //   KMR     rows of C per block                      KNR  vectors of C per row of a block
+//   KNW     vectors of C per block when C is one row (a matrix-vector product:
+//           more independent accumulators hide the fma latency)
 //   KNAME(x) the unit's name for x
 // and, for x86 units, a `#pragma clang attribute` giving every function the
 // unit's target. The source is the same for every unit, so the results are:
@@ -30,11 +32,11 @@ static inline __attribute__((always_inline)) void KNAME(store)(KT *p, KVEC v) {
 static inline __attribute__((always_inline)) void KNAME(block)(
     const int mr, const int nv, long k, const KT *a, long ars, long acs,
     const KT *b, long ldb, int beta, KT *c, long ldc) {
-    KVEC acc[KMR][KNR];
+    KVEC acc[KMR > 1 ? KMR : 1][KNR > KNW ? KNR : KNW];
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++) acc[r][v] = beta ? KNAME(load)(c + r * ldc + v * KW) : (KVEC)(KT)0;
     for (long p = 0; p < k; p++) {
-        KVEC bv[KNR];
+        KVEC bv[KNR > KNW ? KNR : KNW];
         for (int v = 0; v < nv; v++) bv[v] = KNAME(load)(b + p * ldb + v * KW);
         for (int r = 0; r < mr; r++) {
             KVEC av = (KVEC)(a[r * ars + p * acs]);
@@ -75,10 +77,23 @@ KNAME_ROWS(1)
 KNAME_ROWS(KNR)
 #undef KNAME_ROWS
 
+/// One row of C, KNW vectors at a time.
+static void KNAME(row)(long n, long k, const KT *a, long acs, const KT *b, long ldb, int beta, KT *c) {
+    const long wide = (long)KNW * KW;
+    long j = 0;
+    for (; j + wide <= n; j += wide) KNAME(block)(1, KNW, k, a, 0, acs, b + j, ldb, beta, c + j, 0);
+    for (; j + KW <= n; j += KW) KNAME(block)(1, 1, k, a, 0, acs, b + j, ldb, beta, c + j, 0);
+    if (j < n) KNAME(columns)(1, j, n, k, a, 0, acs, b, ldb, beta, c, 0);
+}
+
 /// C (m × n, row stride ldc) = beta·C + op(A)·B with op(A)[i][p] = a[i·ars + p·acs]
 /// and B row-major (k × n, row stride ldb).
 static void KNAME(gemm)(long m, long n, long k, const KT *a, long ars, long acs,
                         const KT *b, long ldb, int beta, KT *c, long ldc) {
+    if (m == 1) {
+        KNAME(row)(n, k, a, acs, b, ldb, beta, c);
+        return;
+    }
     const long wide = (long)KNR * KW;
     long j = 0;
     for (; j + wide <= n; j += wide) KNAME(rows_KNR)(m, k, a, ars, acs, b + j, ldb, beta, c + j, ldc);

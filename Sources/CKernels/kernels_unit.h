@@ -9,24 +9,28 @@
 #define KW D_KW
 #define KMR D_KMR
 #define KNR D_KNR
+#define KNW D_KNW
 #define KNAME(x) UNIT(x##_f64)
 #include "kernels_template.h"
 #undef KT
 #undef KW
 #undef KMR
 #undef KNR
+#undef KNW
 #undef KNAME
 
 #define KT float
 #define KW S_KW
 #define KMR S_KMR
 #define KNR S_KNR
+#define KNW S_KNW
 #define KNAME(x) UNIT(x##_f32)
 #include "kernels_template.h"
 #undef KT
 #undef KW
 #undef KMR
 #undef KNR
+#undef KNW
 #undef KNAME
 
 static double UNIT(exp)(double x) { return rnn_exp_f64(x); }

@@ -64,12 +64,8 @@ public enum Activation: String, CaseIterable, Sendable {
     /// γ = max σ′ (the lecture's bound on ‖diag(σ′)‖): ¼ for sigmoid, 1 otherwise.
     public var maxDerivative: Double { self == .sigmoid ? 0.25 : 1 }
 
-    /// 1 / (1 + e⁻ˣ), evaluated without overflow for large |x|.
-    @inline(__always) static func logistic(_ x: Double) -> Double {
-        if x >= 0 { return 1 / (1 + Math.exp(-x)) }
-        let e = Math.exp(x)
-        return e / (1 + e)
-    }
+    /// 1 / (1 + e⁻ˣ): the runtime's own logistic (the one the engine uses).
+    @inline(__always) static func logistic(_ x: Double) -> Double { Math.sigmoid(x) }
 }
 
 /// The output function O of the readout: `ŷ_t = O(o_t)`.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RNNRuntime
 import RNNScript
 
 /// Every example's output is compared byte for byte with `examples/NAME.out`
@@ -65,6 +66,21 @@ struct GoldenTests {
             for key in ["cell", "line", "source", "kind", "result"] {
                 #expect(object?[key] != nil, "missing \(key) in \(line.prefix(120))")
             }
+        }
+    }
+
+    /// Every kernel path this CPU runs prints the golden bytes (SPEC §6). The
+    /// paths compute the same bits by construction, so switching the global
+    /// selection while other tests run changes only their speed.
+    @Test("every instruction set prints the golden bytes", arguments: exampleScripts())
+    func everyInstructionSet(_ path: String) throws {
+        let goldenURL = packageRoot.appendingPathComponent(String(path.dropLast(4)) + ".out")
+        let expected = try String(contentsOf: goldenURL, encoding: .utf8)
+        for set in InstructionSet.supported where set != .best {
+            InstructionSet.select(set)
+            let actual = Self.transcript(path)
+            InstructionSet.select(.best)
+            #expect(actual == expected, "\(path) under RNNSCRIPT_ISA=\(set.rawValue) differs from its golden file")
         }
     }
 }
