@@ -35,7 +35,8 @@ public final class HTMLReport {
         case let .train(r):
             var series = [SVGChart.Series(label: "training", values: r.losses)]
             if !r.validationLosses.isEmpty { series.append(.init(label: "validation", values: r.validationLosses, dashed: true)) }
-            let positive = r.losses.filter { $0 > 0 }
+            // An infinite loss is a gap in the curve, not a reason for a log scale.
+            let positive = r.losses.filter { $0 > 0 && $0.isFinite }
             let logY = (positive.max() ?? 1) / max(positive.min() ?? 1, 1e-300) > 100
             return [SVGChart.line(series, title: "Training loss of \(r.model)", xLabel: "epoch",
                                   yLabel: "loss per epoch" + (logY ? " (log scale)" : ""), logY: logY)]
@@ -94,7 +95,7 @@ public final class HTMLReport {
             html += "<tr><td>\(t + 1)</td>"
             for j in 0..<k {
                 let p = r.trace.outputs[t, j]
-                let shade = Int((1 - max(0, min(1, p))) * 55 + 200)
+                let shade = p.isNaN ? 255 : Int((1 - max(0, min(1, p))) * 55 + 200)  // white for nan
                 let cls = j == targetClass ? " class=\"true\"" : ""
                 html += "<td\(cls) style=\"background-color: rgb(\(shade), \(shade), 255)\">\(NumberFormatting.fixed(p))</td>"
             }

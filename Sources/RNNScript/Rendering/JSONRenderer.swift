@@ -66,6 +66,7 @@ public struct JSONRenderer {
                 ("parameters", .object(c.parameterShapes.map { ($0.name, .array([.number(Double($0.rows)), .number(Double($0.cols))])) })),
                 ("count_formulas", .array(ModelPorting.countFormulas(c).map(JSON.string))),
                 ("spectral_norms", .object(ModelPorting.spectralNorms(model).map { ($0.0, .number($0.1)) })),
+                ("pytorch_module", ModelPorting.pytorchModule(c).map(JSON.string) ?? .null),
                 ("pytorch", .object(ModelPorting.pytorch(c).map { ($0.0, .string($0.1)) })),
                 ("keras", .object(ModelPorting.keras(c).map { ($0.0, .string($0.1)) })),
             ])

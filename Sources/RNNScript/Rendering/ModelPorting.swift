@@ -22,6 +22,28 @@ enum ModelPorting {
         return lines
     }
 
+    /// The PyTorch module that computes this model, or nil when there is none:
+    /// nn.RNN's `nonlinearity` is 'tanh' (the default) or 'relu' only, so a
+    /// sigmoid or linear state needs a custom cell.
+    static func pytorchModule(_ c: ModelConfiguration) -> String? {
+        switch (c.cell, c.activation) {
+        case (.rnn, .tanh): return "nn.RNN"
+        case (.rnn, .relu): return "nn.RNN(nonlinearity='relu')"
+        case (.rnn, .sigmoid), (.rnn, .linear): return nil
+        case (.lstm, _): return "nn.LSTM"
+        case (.gru, _): return "nn.GRU"
+        }
+    }
+
+    /// The heading of `show`'s PyTorch table: the module, or why there is none.
+    static func pytorchHeading(_ c: ModelConfiguration) -> String {
+        guard let module = pytorchModule(c) else {
+            return "PyTorch: no nn.RNN equivalent (its nonlinearity is tanh or relu; a \(c.activation.rawValue) state needs a custom cell), with nn.RNN's tensors:"
+        }
+        let gateOrder = c.cell == .lstm ? " (gates i, f, g, o)" : c.cell == .gru ? " (gates r, z, n)" : ""
+        return "PyTorch \(module)\(gateOrder):"
+    }
+
     /// PyTorch: nn.RNN/LSTM/GRU stores weight_ih_lL (G·d × n) = the input
     /// weights stacked by gate and transposed, weight_hh_lL = the recurrent ones,
     /// and two biases; the readout is an nn.Linear(d, k) with weight = Vᵀ.

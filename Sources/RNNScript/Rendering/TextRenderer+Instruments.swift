@@ -110,12 +110,18 @@ extension TextRenderer {
     func plotLines(_ r: PlotReport) -> [String] {
         switch r.kind {
         case let .line(values):
-            guard let lo = values.min(), let hi = values.max() else { return ["\(r.label): (empty)"] }
-            return ["\(r.label): \(values.count) values from \(NumberFormatting.general(lo)) to \(NumberFormatting.general(hi))",
+            if values.isEmpty { return ["\(r.label): (empty)"] }
+            let note = Sparkline.nonFiniteNote(values)
+            let range = PlotScale.finiteRange(values).map { "from \(NumberFormatting.general($0.lo)) to \(NumberFormatting.general($0.hi))" }
+            return ["\(r.label): \(values.count) values " + [range ?? "", note].filter { !$0.isEmpty }.joined(separator: "; "),
                     Sparkline.line(values)]
         case let .heatmap(m):
-            let lo = m.storage.min() ?? 0, hi = m.storage.max() ?? 0
-            var lines = ["\(r.label) (\(m.rows)×\(m.cols)), shade from \(NumberFormatting.general(lo)) ░ to \(NumberFormatting.general(hi)) █"]
+            let note = Sparkline.nonFiniteNote(m.storage)
+            let range = PlotScale.finiteRange(m.storage).map {
+                "shade from \(NumberFormatting.general($0.lo)) ░ to \(NumberFormatting.general($0.hi)) █"
+            }
+            let caption = [range ?? "", note].filter { !$0.isEmpty }.joined(separator: "; ")
+            var lines = ["\(r.label) (\(m.rows)×\(m.cols))" + (caption.isEmpty ? "" : ", " + caption)]
             lines += Sparkline.heatmap(m)
             return lines
         }
@@ -124,7 +130,9 @@ extension TextRenderer {
     func updateLogLines(_ report: TrainReport) -> [String] {
         let log = report.updateLog
         guard !log.isEmpty else { return [] }
-        let clippedUpdates = log.filter { $0.clipped.contains { $0 > 0 } }.count
+        // Changed: an element clipped, or the norm lowered (a norm that
+        // overflowed to inf scales every element to 0, and none counts as clipped).
+        let clippedUpdates = log.filter { $0.clipped.contains { $0 > 0 } || $0.normAfter < $0.normBefore }.count
         var lines = ["update log: ‖g‖ before and after clipping, clipped elements per parameter",
                      padLeft("update", 8) + padLeft("epoch", 7) + padLeft("‖g‖ before", 13) + padLeft("‖g‖ after", 13) + "  clipped"]
         let every = max(1, log.count / 10)
@@ -141,37 +149,53 @@ extension TextRenderer {
 }
 
 /// Compact text plots: a sparkline for a series, shaded blocks for a matrix.
+/// Shades are scaled to the finite values; a value no shade can show is
+/// drawn as its mark (`×` nan, `↑` inf, `↓` -inf), and the caption counts them.
 enum Sparkline {
     static let ticks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
     static let shades: [Character] = ["░", "▒", "▓", "█"]
 
-    /// At most 60 columns: longer series are averaged in buckets.
+    /// The mark of a non-finite value: above the scale, below it, or no number.
+    static func mark(_ v: Double) -> Character { v.isNaN ? "×" : v > 0 ? "↑" : "↓" }
+
+    /// The marks and counts of a series' non-finite values, for a caption:
+    /// `not finite: 1 nan (×), 2 -inf (↓)`; empty when every value is finite.
+    static func nonFiniteNote(_ values: some Sequence<Double>) -> String {
+        let counts = PlotScale.nonFiniteCounts(values)
+        if counts.isEmpty { return "" }
+        let marks = ["nan": "×", "inf": "↑", "-inf": "↓"]
+        return "not finite: " + counts.map { "\($0.count) \($0.name) (\(marks[$0.name]!))" }.joined(separator: ", ")
+    }
+
+    /// At most 60 columns: longer series are averaged in buckets (a bucket
+    /// holding a non-finite value shows that value's mark).
     static func line(_ values: [Double]) -> String {
-        let series = bucket(values.filter(\.isFinite), 60)
-        guard let lo = series.min(), let hi = series.max() else { return "" }
+        let series = bucket(values, 60)
+        guard let (lo, hi) = PlotScale.finiteRange(series) else { return String(series.map(mark)) }
         return String(series.map { v in
-            hi == lo ? ticks[3] : ticks[min(ticks.count - 1, Int((v - lo) / (hi - lo) * Double(ticks.count - 1) + 0.5))]
+            !v.isFinite ? mark(v) : hi == lo ? ticks[3] : ticks[PlotScale.level(v, lo, hi, levels: ticks.count)]
         })
     }
 
-    /// A sparkline of log10 values (for norms spanning decades), with its range.
+    /// A sparkline of log10 values (for norms spanning decades), with its
+    /// range: zero sits at the bottom (as 1e-300), nan and inf are marked.
     static func logLine(_ values: [Double]) -> String {
-        let logs = values.map { $0 > 0 ? ExactDecimal.log10($0) : -300 }
-        // The range in whole decades, found exactly (an infinite value has none).
-        let decades = values.filter { !($0 > 0 && $0.isInfinite) }
+        let logs = values.map { v in v > 0 && v.isFinite ? ExactDecimal.log10(v) : v.isFinite ? -300 : v }
+        // The range in whole decades, found exactly (a non-finite value has none).
+        let decades = values.filter(\.isFinite)
         guard let lo = decades.map({ $0 > 0 ? ExactDecimal.floorLog10($0) : -300 }).min(),
               let hi = decades.map({ $0 > 0 ? ExactDecimal.ceilLog10($0) : -300 }).max() else { return line(logs) }
         return line(logs) + "  (log scale, 1e\(lo) to 1e\(hi))"
     }
 
     static func heatmap(_ m: Matrix) -> [String] {
-        let lo = m.storage.min() ?? 0, hi = m.storage.max() ?? 0
+        let (lo, hi) = PlotScale.finiteRange(m.storage) ?? (0, 0)
         let rows = min(m.rows, 30), cols = min(m.cols, 60)
         return (0..<rows).map { r in
             "  " + String((0..<cols).map { c in
                 let v = m[r, c]
-                let i = hi == lo ? 2 : Int((v - lo) / (hi - lo) * Double(shades.count - 1) + 0.5)
-                return shades[max(0, min(shades.count - 1, i))]
+                if !v.isFinite { return mark(v) }
+                return hi == lo ? shades[2] : shades[PlotScale.level(v, lo, hi, levels: shades.count)]
             }) + (cols < m.cols ? "…" : "")
         }
     }
@@ -180,7 +204,11 @@ enum Sparkline {
         guard values.count > width else { return values }
         return (0..<width).map { i in
             let a = i * values.count / width, b = max(a + 1, (i + 1) * values.count / width)
-            return values[a..<b].reduce(0, +) / Double(b - a)
+            let slice = values[a..<b]
+            if let special = slice.first(where: { !$0.isFinite }) { return special }
+            let sum = slice.reduce(0, +)
+            // A sum of huge values can overflow where their mean does not.
+            return sum.isFinite ? sum / Double(b - a) : slice.reduce(0) { $0 + $1 / Double(b - a) }
         }
     }
 }

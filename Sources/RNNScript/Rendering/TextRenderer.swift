@@ -233,7 +233,7 @@ public struct TextRenderer {
                 for c in 0..<a.cols {
                     let d = abs(a[r, c] - b[r, c])
                     largest = max(largest, d)
-                    if first == nil && d > 0 { first = (r, c) }
+                    if first == nil && a[r, c] != b[r, c] { first = (r, c) }  // nan too; equal infinities are equal
                 }
             }
             guard let (r, c) = first else { return "it is \(exact(report.actual))" }
@@ -323,8 +323,7 @@ public struct TextRenderer {
         lines.append("  " + pad("total", nameWidth + 11) + padLeft(String(c.parameterCount), 7))
         lines.append("counts: " + ModelPorting.countFormulas(c).joined(separator: "; "))
         lines.append("spectral norms: " + ModelPorting.spectralNorms(model).map { "‖\($0.0)‖₂ = \(NumberFormatting.general($0.1))" }.joined(separator: ", "))
-        let gateOrder = c.cell == .lstm ? " (gates i, f, g, o)" : c.cell == .gru ? " (gates r, z, n)" : ""
-        lines.append("PyTorch nn.\(c.cell == .rnn ? "RNN" : c.cell.rawValue.uppercased())\(gateOrder):")
+        lines.append(ModelPorting.pytorchHeading(c))
         let torch = ModelPorting.pytorch(c)
         let torchWidth = (torch.map(\.0.count).max() ?? 0) + 2
         lines += torch.map { "  " + pad($0.0, torchWidth) + "= " + $0.1 }

@@ -3,7 +3,14 @@ import RNNRuntime
 /// `trace … to "FILE"`: the step-by-step pass as Markdown (with $…$ math) or
 /// as a LaTeX fragment, for homework. Same numbers as the text output.
 enum TraceExporter {
-    static func number(_ x: Double) -> String { NumberFormatting.general(x) }
+    /// A number as math (both formats write every number inside math):
+    /// the text output's digits, and `\mathrm{nan}`, `\infty`, `-\infty`
+    /// for the values that are not finite.
+    static func number(_ x: Double) -> String {
+        if x.isNaN { return "\\mathrm{nan}" }
+        if x.isInfinite { return x < 0 ? "-\\infty" : "\\infty" }
+        return NumberFormatting.general(x)
+    }
 
     /// A matrix as LaTeX: `\begin{bmatrix} … \end{bmatrix}`.
     static func bmatrix(_ m: Matrix) -> String {
