@@ -74,32 +74,88 @@ int rnn_isa_select(int isa) {
     return 0;
 }
 
-#define GEMM_BODY(T, fn)                                                                          \
+/// Panels: op(B) (k × n) cut into column blocks of RNN_PANEL_F64 / RNN_PANEL_F32
+/// columns, each stored as k contiguous rows (the last block zero-padded).
+/// The layout is the same for every instruction set; a product on panels
+/// reads B as unit-stride rows, never a row of a large matrix per step
+/// (whose 4 KiB strides alias in the L1 cache and the TLB).
+#define PANELS_BODY(T, PW)                                                                        \
+    for (long j0 = 0, block = 0; j0 < n; j0 += PW, block++) {                                     \
+        T *panel = panels + block * k * PW;                                                       \
+        long w = n - j0 < PW ? n - j0 : PW;                                                       \
+        for (long p = 0; p < k; p++) {                                                            \
+            T *row = panel + p * PW;                                                              \
+            if (transB) for (long j = 0; j < w; j++) row[j] = b[(j0 + j) * ldb + p];              \
+            else for (long j = 0; j < w; j++) row[j] = b[p * ldb + j0 + j];                       \
+            for (long j = w; j < PW; j++) row[j] = 0;                                             \
+        }                                                                                         \
+    }
+
+long rnn_panels_size_f64(long k, long n) { return k * RNN_PANEL_F64 * ((n + RNN_PANEL_F64 - 1) / RNN_PANEL_F64); }
+long rnn_panels_size_f32(long k, long n) { return k * RNN_PANEL_F32 * ((n + RNN_PANEL_F32 - 1) / RNN_PANEL_F32); }
+
+void rnn_pack_f64(int transB, long k, long n, const double *b, long ldb, double *panels) { PANELS_BODY(double, RNN_PANEL_F64) }
+void rnn_pack_f32(int transB, long k, long n, const float *b, long ldb, float *panels) { PANELS_BODY(float, RNN_PANEL_F32) }
+
+/// Rows of a panel taken at a time (a slice of 128 × 48 floats or 128 × 24
+/// doubles, 24 KiB, stays in the L1 cache while every row block of A passes
+/// over it). Between slices the partial sums wait in C, exactly: each
+/// element still adds its terms in increasing p, one fma each.
+#define RNN_PANEL_ROWS 128
+
+#define PACKED_BODY(fn, PW)                                                                       \
     if (m <= 0 || n <= 0) return;                                                                 \
-    const T *bp = b;                                                                              \
-    T *packed = 0;                                                                                \
-    if (transB && k > 0) {                                                                        \
-        /* Bᵀ copied row-major (k × n) so that each row of op(B) is contiguous. */                \
-        packed = (T *)malloc(sizeof(T) * (size_t)k * (size_t)n);                                  \
-        if (!packed) abort();                                                                     \
-        for (long j = 0; j < n; j++)                                                              \
-            for (long p = 0; p < k; p++) packed[p * n + j] = b[j * ldb + p];                      \
-        bp = packed;                                                                              \
-        ldb = n;                                                                                  \
+    const long ars = transA ? 1 : lda, acs = transA ? lda : 1;                                    \
+    for (long j0 = 0, block = 0; j0 < n; j0 += PW, block++) {                                     \
+        const long w = n - j0 < PW ? n - j0 : PW;                                                 \
+        if (k == 0) { current->fn(m, w, 0, a, ars, acs, panels, PW, beta, c + j0, ldc); continue; } \
+        for (long p0 = 0; p0 < k; p0 += RNN_PANEL_ROWS) {                                         \
+            const long kc = k - p0 < RNN_PANEL_ROWS ? k - p0 : RNN_PANEL_ROWS;                    \
+            current->fn(m, w, kc, a + p0 * acs, ars, acs, panels + block * k * PW + p0 * PW, PW,  \
+                        p0 > 0 ? 1 : beta, c + j0, ldc);                                          \
+        }                                                                                         \
+    }
+
+void rnn_gemm_packed_f64(int transA, long m, long n, long k, const double *a, long lda, const double *panels,
+                         int beta, double *c, long ldc) { PACKED_BODY(gemm_f64, RNN_PANEL_F64) }
+void rnn_gemm_packed_f32(int transA, long m, long n, long k, const float *a, long lda, const float *panels,
+                         int beta, float *c, long ldc) { PACKED_BODY(gemm_f32, RNN_PANEL_F32) }
+
+/// A per-thread buffer for packing inside rnn_gemm (grown, never shrunk).
+static _Thread_local void *scratch = 0;
+static _Thread_local size_t scratch_bytes = 0;
+
+static void *scratch_for(size_t bytes) {
+    if (bytes > scratch_bytes) {
+        free(scratch);
+        scratch = malloc(bytes);
+        if (!scratch) abort();
+        scratch_bytes = bytes;
+    }
+    return scratch;
+}
+
+/// Packing pays when several rows of A reuse each panel; a one-row product
+/// reads B once anyway, and Bᵀ must be packed whatever m is.
+#define GEMM_BODY(T, SUFFIX)                                                                      \
+    if (m <= 0 || n <= 0) return;                                                                 \
+    if (k > 0 && (transB || (m >= 4 && n * k >= 4096))) {                                         \
+        T *panels = (T *)scratch_for(sizeof(T) * (size_t)rnn_panels_size_##SUFFIX(k, n));          \
+        rnn_pack_##SUFFIX(transB, k, n, b, ldb, panels);                                          \
+        rnn_gemm_packed_##SUFFIX(transA, m, n, k, a, lda, panels, beta, c, ldc);                  \
+        return;                                                                                   \
     }                                                                                             \
-    current->fn(m, n, k, a, transA ? 1 : lda, transA ? lda : 1, bp, ldb, beta, c, ldc);           \
-    free(packed);
+    current->gemm_##SUFFIX(m, n, k, a, transA ? 1 : lda, transA ? lda : 1, b, ldb, beta, c, ldc);
 
 void rnn_gemm_f64(int transA, int transB, long m, long n, long k, const double *a, long lda,
                   const double *b, long ldb, int beta, double *c, long ldc) {
-    GEMM_BODY(double, gemm_f64)
+    GEMM_BODY(double, f64)
 }
 
 void rnn_gemm_f32(int transA, int transB, long m, long n, long k, const float *a, long lda,
                   const float *b, long ldb, int beta, float *c, long ldc) {
-    GEMM_BODY(float, gemm_f32)
+    GEMM_BODY(float, f32)
 }
-
 double rnn_exp(double x) { return current->exp(x); }
 double rnn_log(double x) { return current->log(x); }
 double rnn_log1p(double x) { return current->log1p(x); }

@@ -65,6 +65,7 @@ static void KNAME(columns)(long m, long j0, long j1, long k, const KT *a, long a
                                    int beta, KT *c, long ldc) { \
         long i = 0; \
         for (; i + KMR <= m; i += KMR) KNAME(block)(KMR, nv_, k, a + i * ars, ars, acs, b, ldb, beta, c + i * ldc, ldc); \
+        if (KMR > 4 && m - i >= 4) { KNAME(block)(KMR > 4 ? 4 : 1, nv_, k, a + i * ars, ars, acs, b, ldb, beta, c + i * ldc, ldc); i += KMR > 4 ? 4 : 1; } \
         switch (m - i) { \
         case 0: break; \
         case 1: KNAME(block)(1, nv_, k, a + i * ars, ars, acs, b, ldb, beta, c + i * ldc, ldc); break; \

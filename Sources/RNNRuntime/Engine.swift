@@ -156,9 +156,15 @@ final class Workspace<F: RNNScalar> {
     var fromReadout: [F]
     var carryH: [[F]], carryC: [[F]], external: [[F]]
     var stepP: [F], stepQ: [F], scratch: [F]
-    /// Per layer, Wᵀ (G·d × d), copied at the start of each backward pass:
-    /// ∂L/∂h_{t−1} = δ·Wᵀ is then a plain product over contiguous rows of Wᵀ
-    /// (the product kernels vectorise across outputs only).
+    /// Whether the step products run on W (and Wᵀ) packed into panels once
+    /// per pass: for batches of 8 or more rows, where each panel is reused
+    /// by every row and reading W in place would stride across 4 KiB pages.
+    let stepPanels: Bool
+    /// Per layer, W packed at the start of each forward pass (with `stepPanels`).
+    var forwardPanels: [[F]]
+    /// Per layer, Wᵀ (G·d × d) at the start of each backward pass: packed into
+    /// panels with `stepPanels`, else a plain copy, so that ∂L/∂h_{t−1} = δ·Wᵀ
+    /// reads contiguous rows (the product kernels vectorise across outputs only).
     var transposedW: [[F]]
     /// Where this workspace's first sequence sits in the whole batch (for
     /// messages, when a batch is split over two workspaces).
@@ -198,7 +204,13 @@ final class Workspace<F: RNNScalar> {
         stepP = [F](repeating: 0, count: B * G * d)
         stepQ = stepP
         scratch = stepP
-        transposedW = (0..<L).map { _ in [F](repeating: 0, count: G * cfg.hiddenSize * cfg.hiddenSize) }
+        let width = G * cfg.hiddenSize, hidden = cfg.hiddenSize
+        let panels = B >= 8
+        stepPanels = panels
+        forwardPanels = panels ? (0..<cfg.layers).map { _ in [F](repeating: 0, count: F.panelsSize(k: hidden, n: width)) } : []
+        transposedW = (0..<cfg.layers).map { _ in
+            [F](repeating: 0, count: panels ? F.panelsSize(k: width, n: hidden) : width * hidden)
+        }
     }
 
     var cell: CellKind { net.configuration.cell }
@@ -289,9 +301,21 @@ final class Workspace<F: RNNScalar> {
             }
             H[l].withUnsafeMutableBufferPointer { Hp in
                 do { let Wp = N + layer.w
+                    if stepPanels {
+                        forwardPanels[l].withUnsafeMutableBufferPointer {
+                            F.pack(transposed: false, k: d, n: width, Wp, ldb: width, into: $0.baseAddress!)
+                        }
+                    }
+                    let panels = stepPanels ? forwardPanels[l] : []
                     /// out (B × G·d) = h_{t−1}·W + beta·out
                     func recurrent(_ hPrev: UnsafePointer<F>, beta: F, _ out: UnsafeMutablePointer<F>) {
-                        F.product(false, false, m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: beta, out, ldc: width)
+                        if stepPanels {
+                            panels.withUnsafeBufferPointer {
+                                F.packedProduct(m: B, n: width, k: d, hPrev, lda: d, panels: $0.baseAddress!, beta: beta, out, ldc: width)
+                            }
+                        } else {
+                            F.product(false, false, m: B, n: width, k: d, hPrev, lda: d, Wp, ldb: width, beta: beta, out, ldc: width)
+                        }
                     }
                     for t in 0..<T {
                         let p = P.baseAddress! + t * B * width
@@ -475,6 +499,12 @@ final class Workspace<F: RNNScalar> {
         net.values.withUnsafeBufferPointer { NP in
             for l in 0..<L {
                 let w = NP.baseAddress! + net.layout.layers[l].w
+                if stepPanels {
+                    transposedW[l].withUnsafeMutableBufferPointer {
+                        F.pack(transposed: true, k: width, n: d, w, ldb: width, into: $0.baseAddress!)
+                    }
+                    continue
+                }
                 transposedW[l].withUnsafeMutableBufferPointer { WT in
                     let wt = WT.baseAddress!
                     // In 16 × 16 tiles, so both sides stay in cache lines already loaded.
@@ -592,7 +622,12 @@ final class Workspace<F: RNNScalar> {
                     }
                     // ∂L/∂h_{t−1} = step gradients · Wᵀ (+ the GRU's direct path, already in dh).
                     if propagate {
-                        if transposedWFresh {
+                        if transposedWFresh && stepPanels {
+                            transposedW[l].withUnsafeBufferPointer { WT in
+                                F.packedProduct(m: B, n: d, k: width, grad, lda: width, panels: WT.baseAddress!,
+                                                beta: cell == .gru ? 1 : 0, dh.baseAddress!, ldc: d)
+                            }
+                        } else if transposedWFresh {
                             transposedW[l].withUnsafeBufferPointer { WT in
                                 F.product(false, false, m: B, n: d, k: width, grad, lda: width, WT.baseAddress!, ldb: d,
                                           beta: cell == .gru ? 1 : 0, dh.baseAddress!, ldc: d)

@@ -17,6 +17,13 @@ protocol RNNScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable {
         _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
         _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
         beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// Elements of op(B) (k × n) packed into column panels (rnn_kernels.h).
+    static func panelsSize(k: Int, n: Int) -> Int
+    /// Packs op(B): B stored k × n, or n × k when `transposed`.
+    static func pack(transposed: Bool, k: Int, n: Int, _ b: UnsafePointer<Self>, ldb: Int, into panels: UnsafeMutablePointer<Self>)
+    /// C = A·op(B) + beta·C with op(B) packed by `pack` (the same bits as `gemm`).
+    static func packedProduct(m: Int, n: Int, k: Int, _ a: UnsafePointer<Self>, lda: Int, panels: UnsafePointer<Self>,
+                              beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
@@ -59,6 +66,15 @@ extension Double: RNNScalar {
     ) {
         rnn_gemm_f64(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, beta == 0 ? 0 : 1, c, ldc)
     }
+    static func panelsSize(k: Int, n: Int) -> Int { rnn_panels_size_f64(k, n) }
+    static func pack(transposed: Bool, k: Int, n: Int, _ b: UnsafePointer<Double>, ldb: Int, into panels: UnsafeMutablePointer<Double>) {
+        rnn_pack_f64(transposed ? 1 : 0, k, n, b, ldb, panels)
+    }
+    @inline(__always)
+    static func packedProduct(m: Int, n: Int, k: Int, _ a: UnsafePointer<Double>, lda: Int, panels: UnsafePointer<Double>,
+                              beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
+        rnn_gemm_packed_f64(0, m, n, k, a, lda, panels, beta == 0 ? 0 : 1, c, ldc)
+    }
     @inline(__always) static func exp(_ x: Double) -> Double { rnn_exp(x) }
     @inline(__always) static func log(_ x: Double) -> Double { rnn_log(x) }
     @inline(__always) static func tanh(_ x: Double) -> Double { rnn_tanh(x) }
@@ -78,6 +94,15 @@ extension Float: RNNScalar {
         beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         rnn_gemm_f32(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, beta == 0 ? 0 : 1, c, ldc)
+    }
+    static func panelsSize(k: Int, n: Int) -> Int { rnn_panels_size_f32(k, n) }
+    static func pack(transposed: Bool, k: Int, n: Int, _ b: UnsafePointer<Float>, ldb: Int, into panels: UnsafeMutablePointer<Float>) {
+        rnn_pack_f32(transposed ? 1 : 0, k, n, b, ldb, panels)
+    }
+    @inline(__always)
+    static func packedProduct(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, panels: UnsafePointer<Float>,
+                              beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        rnn_gemm_packed_f32(0, m, n, k, a, lda, panels, beta == 0 ? 0 : 1, c, ldc)
     }
     // exp, tanh and the logistic are the branch-free FastFloat forms, so gate loops vectorise.
     @inline(__always) static func exp(_ x: Float) -> Float { FastFloat.exp(x) }

@@ -35,6 +35,23 @@ void rnn_gemm_f64(int transA, int transB, long m, long n, long k, const double *
 void rnn_gemm_f32(int transA, int transB, long m, long n, long k, const float *a, long lda,
                   const float *b, long ldb, int beta, float *c, long ldc);
 
+/// Products whose op(B) is used many times (a weight matrix over every step
+/// of a pass) can pack it once: `rnn_pack_*` writes op(B) (k × n; B stored
+/// k × n, or n × k with transB) into `rnn_panels_size_*(k, n)` elements of
+/// column panels, and `rnn_gemm_packed_*` multiplies by them. The panel
+/// layout is the same on every instruction set, and the arithmetic is
+/// rnn_gemm's, bit for bit.
+#define RNN_PANEL_F64 24
+#define RNN_PANEL_F32 48
+long rnn_panels_size_f64(long k, long n);
+long rnn_panels_size_f32(long k, long n);
+void rnn_pack_f64(int transB, long k, long n, const double *b, long ldb, double *panels);
+void rnn_pack_f32(int transB, long k, long n, const float *b, long ldb, float *panels);
+void rnn_gemm_packed_f64(int transA, long m, long n, long k, const double *a, long lda, const double *panels,
+                         int beta, double *c, long ldc);
+void rnn_gemm_packed_f32(int transA, long m, long n, long k, const float *a, long lda, const float *panels,
+                         int beta, float *c, long ldc);
+
 /// Double-precision elementary functions (see elementary.h for the method and accuracy).
 double rnn_exp(double x);
 double rnn_log(double x);
