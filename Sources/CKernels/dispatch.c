@@ -74,6 +74,21 @@ int rnn_isa_select(int isa) {
     return 0;
 }
 
+/// Per-thread buffers for packing (grown, never shrunk):
+/// [0] for op(B)'s panels inside rnn_gemm, [1] for A packed into row blocks.
+static _Thread_local void *scratch[2] = {0, 0};
+static _Thread_local size_t scratch_bytes[2] = {0, 0};
+
+static void *scratch_for(int which, size_t bytes) {
+    if (bytes > scratch_bytes[which]) {
+        free(scratch[which]);
+        scratch[which] = malloc(bytes);
+        if (!scratch[which]) abort();
+        scratch_bytes[which] = bytes;
+    }
+    return scratch[which];
+}
+
 /// Panels: op(B) (k × n) cut into column blocks of RNN_PANEL_F64 / RNN_PANEL_F32
 /// columns, each stored as k contiguous rows (the last block zero-padded).
 /// The layout is the same for every instruction set; a product on panels
@@ -103,44 +118,27 @@ void rnn_pack_f32(int transB, long k, long n, const float *b, long ldb, float *p
 /// element still adds its terms in increasing p, one fma each.
 #define RNN_PANEL_ROWS 128
 
-#define PACKED_BODY(fn, PW)                                                                       \
+/// A packed into blocks of the instruction set's row count (scratch[1]), then
+/// the packed product. Packing only moves numbers: the arithmetic is rnn_gemm's.
+#define PACKED_BODY(T, SUFFIX, PW)                                                                \
     if (m <= 0 || n <= 0) return;                                                                 \
-    const long ars = transA ? 1 : lda, acs = transA ? lda : 1;                                    \
-    for (long j0 = 0, block = 0; j0 < n; j0 += PW, block++) {                                     \
-        const long w = n - j0 < PW ? n - j0 : PW;                                                 \
-        if (k == 0) { current->fn(m, w, 0, a, ars, acs, panels, PW, beta, c + j0, ldc); continue; } \
-        for (long p0 = 0; p0 < k; p0 += RNN_PANEL_ROWS) {                                         \
-            const long kc = k - p0 < RNN_PANEL_ROWS ? k - p0 : RNN_PANEL_ROWS;                    \
-            current->fn(m, w, kc, a + p0 * acs, ars, acs, panels + block * k * PW + p0 * PW, PW,  \
-                        p0 > 0 ? 1 : beta, c + j0, ldc);                                          \
-        }                                                                                         \
-    }
+    const long mr = current->mr_##SUFFIX;                                                         \
+    T *ap = (T *)scratch_for(1, sizeof(T) * (size_t)((m + mr - 1) / mr * mr) * (size_t)(k > 0 ? k : 1)); \
+    current->pack_a_##SUFFIX(m, k, a, transA ? 1 : lda, transA ? lda : 1, ap);                    \
+    current->gemm_packed_##SUFFIX(m, n, k, ap, panels, PW, RNN_PANEL_ROWS, beta, c, ldc);
 
 void rnn_gemm_packed_f64(int transA, long m, long n, long k, const double *a, long lda, const double *panels,
-                         int beta, double *c, long ldc) { PACKED_BODY(gemm_f64, RNN_PANEL_F64) }
+                         int beta, double *c, long ldc) { PACKED_BODY(double, f64, RNN_PANEL_F64) }
 void rnn_gemm_packed_f32(int transA, long m, long n, long k, const float *a, long lda, const float *panels,
-                         int beta, float *c, long ldc) { PACKED_BODY(gemm_f32, RNN_PANEL_F32) }
+                         int beta, float *c, long ldc) { PACKED_BODY(float, f32, RNN_PANEL_F32) }
 
-/// A per-thread buffer for packing inside rnn_gemm (grown, never shrunk).
-static _Thread_local void *scratch = 0;
-static _Thread_local size_t scratch_bytes = 0;
-
-static void *scratch_for(size_t bytes) {
-    if (bytes > scratch_bytes) {
-        free(scratch);
-        scratch = malloc(bytes);
-        if (!scratch) abort();
-        scratch_bytes = bytes;
-    }
-    return scratch;
-}
 
 /// Packing pays when several rows of A reuse each panel; a one-row product
 /// reads B once anyway, and Bᵀ must be packed whatever m is.
 #define GEMM_BODY(T, SUFFIX)                                                                      \
     if (m <= 0 || n <= 0) return;                                                                 \
     if (k > 0 && (transB || (m >= 4 && n * k >= 4096))) {                                         \
-        T *panels = (T *)scratch_for(sizeof(T) * (size_t)rnn_panels_size_##SUFFIX(k, n));          \
+        T *panels = (T *)scratch_for(0, sizeof(T) * (size_t)rnn_panels_size_##SUFFIX(k, n));       \
         rnn_pack_##SUFFIX(transB, k, n, b, ldb, panels);                                          \
         rnn_gemm_packed_##SUFFIX(transA, m, n, k, a, lda, panels, beta, c, ldc);                  \
         return;                                                                                   \

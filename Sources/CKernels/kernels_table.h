@@ -8,6 +8,15 @@ typedef struct {
                      int beta, double *c, long ldc);
     void (*gemm_f32)(long m, long n, long k, const float *a, long ars, long acs, const float *b, long ldb,
                      int beta, float *c, long ldc);
+    /// Rows per block (the packing of A for the packed products).
+    int mr_f64, mr_f32;
+    /// C = beta·C + A·op(B) with A packed by pack_a_* and op(B) in panels of pw columns.
+    void (*gemm_packed_f64)(long m, long n, long k, const double *ap, const double *panels, long pw, long kc,
+                            int beta, double *c, long ldc);
+    void (*gemm_packed_f32)(long m, long n, long k, const float *ap, const float *panels, long pw, long kc,
+                            int beta, float *c, long ldc);
+    void (*pack_a_f64)(long m, long k, const double *a, long ars, long acs, double *ap);
+    void (*pack_a_f32)(long m, long k, const float *a, long ars, long acs, float *ap);
     double (*exp)(double);
     double (*log)(double);
     double (*log1p)(double);

@@ -101,4 +101,61 @@ static void KNAME(gemm)(long m, long n, long k, const KT *a, long ars, long acs,
     for (; j + KW <= n; j += KW) KNAME(rows_1)(m, k, a, ars, acs, b + j, ldb, beta, c + j, ldc);
     if (j < n) KNAME(columns)(m, j, n, k, a, ars, acs, b, ldb, beta, c, ldc);
 }
+/// Every row of C against `nv` vectors of one panel slice, A packed (see gemm_packed).
+static inline __attribute__((always_inline)) void KNAME(packed_rows)(
+    const int nv, long m, long k, long ks, long p0, const KT *ap, const KT *b, long pw, int bt, KT *c, long ldc) {
+#define KBLOCK(mr_, i_) KNAME(block)(mr_, nv, ks, ap + ((i_) / KMR) * k * KMR + p0 * KMR, 1, KMR, b, pw, bt, c + (i_) * ldc, ldc)
+    long i = 0;
+    for (; i + KMR <= m; i += KMR) KBLOCK(KMR, i);
+    // The last block's rows, as one block (its rows past m are never read: they are the zero padding).
+    switch (m - i) {
+    case 0: break;
+    case 1: KBLOCK(1, i); break;
+    case 2: KBLOCK(2, i); break;
+    case 3: KBLOCK(3, i); break;
+    case 4: KBLOCK(KMR > 4 ? 4 : 1, i); break;
+    default: KBLOCK(KMR > 5 ? 5 : 1, i); break;
+    }
+#undef KBLOCK
+}
+
+/// The product on packed operands: `ap` holds A (m × k) in blocks of KMR
+/// rows, block b at ap + b·k·KMR with element (r, p) at p·KMR + r (rows past
+/// m zero), so a block's terms stream from one place; `panels` holds op(B) in
+/// column panels of `pw` columns (rnn_pack_*). Panels are taken `kc` rows at
+/// a time so that a slice stays in the L1 cache while every row block passes
+/// over it; between slices the partial sums wait in C (exactly: each element
+/// still adds its terms in increasing p).
+static void KNAME(gemm_packed)(long m, long n, long k, const KT *ap, const KT *panels, long pw, long kc,
+                               int beta, KT *c, long ldc) {
+    const long wide = (long)KNR * KW;
+    for (long j0 = 0, panel = 0; j0 < n; j0 += pw, panel++) {
+        const long w = n - j0 < pw ? n - j0 : pw;
+        const KT *bp = panels + panel * k * pw;
+        for (long p0 = 0; p0 < k || (k == 0 && p0 == 0); p0 += kc) {
+            const long ks = k - p0 < kc ? k - p0 : kc;
+            const int bt = p0 > 0 ? 1 : beta;
+            long j = 0;
+            for (; j + wide <= w; j += wide) KNAME(packed_rows)(KNR, m, k, ks, p0, ap, bp + p0 * pw + j, pw, bt, c + j0 + j, ldc);
+            for (; j + KW <= w; j += KW) KNAME(packed_rows)(1, m, k, ks, p0, ap, bp + p0 * pw + j, pw, bt, c + j0 + j, ldc);
+            for (long i = 0; i < m && j < w; i++)
+                KNAME(columns)(1, j, w, ks, ap + (i / KMR) * k * KMR + p0 * KMR + i % KMR, 1, KMR, bp + p0 * pw, pw, bt,
+                               c + i * ldc + j0, ldc);
+            if (k == 0) break;
+        }
+    }
+}
+
+/// Packs A (m × k; a[i·ars + p·acs]) for gemm_packed: blocks of KMR rows, zero-padded.
+static void KNAME(pack_a)(long m, long k, const KT *a, long ars, long acs, KT *ap) {
+    for (long b = 0; b * KMR < m; b++) {
+        KT *blk = ap + b * k * KMR;
+        for (long p = 0; p < k; p++)
+            for (int r = 0; r < KMR; r++) {
+                long i = b * KMR + r;
+                blk[p * KMR + r] = i < m ? a[i * ars + p * acs] : (KT)0;
+            }
+    }
+}
+
 #undef KVEC

@@ -47,6 +47,9 @@ static void UNIT(sigmoid_array)(long n, const double *x, double *y) {
 
 const rnn_kernel_table UNIT_TABLE = {
     UNIT(gemm_f64), UNIT(gemm_f32),
+    D_KMR, S_KMR,
+    UNIT(gemm_packed_f64), UNIT(gemm_packed_f32),
+    UNIT(pack_a_f64), UNIT(pack_a_f32),
     UNIT(exp), UNIT(log), UNIT(log1p), UNIT(tanh), UNIT(sigmoid),
     UNIT(tanh_array), UNIT(sigmoid_array),
 };
