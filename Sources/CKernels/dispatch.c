@@ -57,7 +57,9 @@ static const rnn_kernel_table *table_for(int isa) {
 }
 
 static int current_isa = -1;
-static const rnn_kernel_table *current = &rnn_kernels_portable;
+/// Read once per call by each kernel entry (tests switch it while other threads compute;
+/// every unit computes the same bits, but a packed operand must be used by the unit that packed it).
+static const rnn_kernel_table *volatile current = &rnn_kernels_portable;
 
 /// The best instruction set, chosen when the program loads (before any thread starts).
 __attribute__((constructor)) static void choose_best(void) {
@@ -122,10 +124,12 @@ void rnn_pack_f32(int transB, long k, long n, const float *b, long ldb, float *p
 /// the packed product. Packing only moves numbers: the arithmetic is rnn_gemm's.
 #define PACKED_BODY(T, SUFFIX, PW)                                                                \
     if (m <= 0 || n <= 0) return;                                                                 \
-    const long mr = current->mr_##SUFFIX;                                                         \
+    /* One table for the whole call: A's packing depends on the instruction set. */               \
+    const rnn_kernel_table *unit = current;                                                       \
+    const long mr = unit->mr_##SUFFIX;                                                            \
     T *ap = (T *)scratch_for(1, sizeof(T) * (size_t)((m + mr - 1) / mr * mr) * (size_t)(k > 0 ? k : 1)); \
-    current->pack_a_##SUFFIX(m, k, a, transA ? 1 : lda, transA ? lda : 1, ap);                    \
-    current->gemm_packed_##SUFFIX(m, n, k, ap, panels, PW, RNN_PANEL_ROWS, beta, c, ldc);
+    unit->pack_a_##SUFFIX(m, k, a, transA ? 1 : lda, transA ? lda : 1, ap);                       \
+    unit->gemm_packed_##SUFFIX(m, n, k, ap, panels, PW, RNN_PANEL_ROWS, beta, c, ldc);
 
 void rnn_gemm_packed_f64(int transA, long m, long n, long k, const double *a, long lda, const double *panels,
                          int beta, double *c, long ldc) { PACKED_BODY(double, f64, RNN_PANEL_F64) }
