@@ -48,38 +48,23 @@ final class FileHost: ScriptHost {
         return baseDirectory + "/" + path
     }
 
+    /// A data file.
     func readFile(_ path: String) throws -> String {
-        try Self.read(resolve(path), shownAs: path)
+        try readFile(path, kind: .data)
     }
 
+    func readFile(_ path: String, kind: FileKind) throws -> String {
+        try FileSystem.readText(resolve(path), shownAs: path, kind: kind)
+    }
+
+    /// A small system file (`/proc/self/status`).
     static func read(_ fullPath: String, shownAs path: String) throws -> String {
-        guard let file = fopen(fullPath, "rb") else {
-            if errno == ENOENT { throw HostError.notFound(path) }
-            throw HostError.unreadable(path, reason: String(cString: strerror(errno)))
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, file)
-            if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
-            if n < buffer.count {
-                if ferror(file) != 0 { throw HostError.unreadable(path, reason: String(cString: strerror(errno))) }
-                break
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        String(decoding: try FileSystem.readBytes(fullPath, shownAs: path, limit: 1 << 20, kind: "a system file"), as: UTF8.self)
     }
 
+    /// Atomically: a failed write leaves an existing file as it was.
     func writeFile(_ path: String, contents: String) throws {
-        guard let file = fopen(resolve(path), "wb") else {
-            throw HostError.unwritable(path, reason: String(cString: strerror(errno)))
-        }
-        defer { fclose(file) }
-        let bytes = Array(contents.utf8)
-        if fwrite(bytes, 1, bytes.count, file) != bytes.count {
-            throw HostError.unwritable(path, reason: String(cString: strerror(errno)))
-        }
+        try FileSystem.writeAtomically(resolve(path), shownAs: path, bytes: Array(contents.utf8))
     }
 
     func trainingProgress(epoch: Int, of total: Int, loss: Double) {
@@ -99,26 +84,6 @@ final class FileHost: ScriptHost {
     }
 
     func shouldInterrupt() -> Bool { Interrupt.consume() }
-}
-
-/// Writes to the standard streams.
-enum Terminal {
-    static func write(_ text: String) {
-        fputs(text, stdout)
-    }
-
-    static func writeError(_ text: String) {
-        fputs(text, stderr)
-    }
-
-    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
-
-    /// Colour only for a terminal, with TERM not "dumb" and NO_COLOR unset.
-    static func colorAllowed(_ fd: Int32) -> Bool {
-        guard isTerminal(fd), getenv("NO_COLOR") == nil else { return false }
-        if let term = getenv("TERM"), String(cString: term) == "dumb" { return false }
-        return true
-    }
 }
 
 /// Ctrl-C during a long computation: the handler sets a flag; training polls it

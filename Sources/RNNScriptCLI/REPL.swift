@@ -15,6 +15,9 @@ final class REPL {
     let writeError: (String) -> Void
     /// Session line numbers, for diagnostics.
     private var line = 1
+    /// The folder each transcript entry's relative paths were resolved
+    /// against, by index ("" for the working directory): `:save` rewrites them.
+    private var entryFolders: [Int: String] = [:]
 
     init(runner: ScriptRunner, host: FileHost, reader: LineReader,
          write: @escaping (String) -> Void, writeError: @escaping (String) -> Void) {
@@ -47,7 +50,9 @@ final class REPL {
                 if trimmed.hasPrefix(":") {
                     line += 1
                     reader.addHistory(trimmed)
-                    if !meta(trimmed) { break }
+                    let outcome = meta(trimmed)
+                    if outcome == .quit { break }
+                    if case let .failed(status) = outcome, firstFailure == nil { firstFailure = status }
                     continue
                 }
                 pendingLine = line
@@ -55,6 +60,8 @@ final class REPL {
             pending += (pending.isEmpty ? "" : "\n") + input
             line += 1
             let source = SourceFile(name: "<repl>", text: pending, firstLine: pendingLine)
+            let entriesBefore = runner.transcript.count
+            defer { noteEntries(from: entriesBefore, resolvedAgainst: host.baseDirectory) }
             switch runner.runEntry(source) {
             case .needsMoreInput:
                 continue
@@ -64,17 +71,39 @@ final class REPL {
                 pending = ""
             }
         }
+        if let problem = reader.failure {
+            writeError("<repl>: error: \(problem)\n")
+            if firstFailure == nil { firstFailure = .ioError }
+        }
         reader.close()
         return reader.isInteractive ? .ok : (firstFailure ?? .ok)
     }
 
-    /// Handles a meta-command; false means quit.
-    func meta(_ command: String) -> Bool {
+    /// Records the folder that transcript entries from `start` on resolved their paths against.
+    private func noteEntries(from start: Int, resolvedAgainst folder: String) {
+        for index in start..<max(start, runner.transcript.count) { entryFolders[index] = folder }
+    }
+
+    /// The entries so far (a script run with `-i`) resolved their paths against `folder`.
+    func noteEntriesSoFar(resolvedAgainst folder: String) {
+        noteEntries(from: 0, resolvedAgainst: folder)
+    }
+
+    /// What a meta-command did: a failed one sets the exit status of a piped
+    /// session like a failed statement.
+    enum MetaOutcome: Equatable {
+        case done
+        case failed(RunStatus)
+        case quit
+    }
+
+    /// Handles a meta-command.
+    func meta(_ command: String) -> MetaOutcome {
         let parts = command.split(separator: " ", maxSplits: 1).map(String.init)
         let argument = parts.count > 1 ? parts[1].trimmingWhitespace() : ""
         switch parts[0] {
         case ":quit", ":q", ":exit":
-            return false
+            return .quit
         case ":help", ":h":
             if argument.isEmpty {
                 write(Help.overview)
@@ -83,6 +112,7 @@ final class REPL {
             } else {
                 let suggestion = closestMatch(to: argument, in: Help.topics.keys.sorted()).map { "; did you mean '\($0)'?" } ?? ""
                 writeError("no help on '\(argument)'\(suggestion) (:help lists the topics)\n")
+                return .failed(.scriptError)
             }
         case ":names":
             let state = runner.state
@@ -96,42 +126,52 @@ final class REPL {
                 write("  " + name + String(repeating: " ", count: max(1, width - name.count)) + description + "\n")
             }
         case ":type", ":t":
-            guard !argument.isEmpty else { writeError("usage: :type EXPR\n"); return true }
-            if let description = runner.typeDescription(of: SourceFile(name: "<repl>", text: argument, firstLine: line - 1)) {
-                write(description + "\n")
+            guard !argument.isEmpty else { writeError("usage: :type EXPR\n"); return .failed(.scriptError) }
+            guard let description = runner.typeDescription(of: SourceFile(name: "<repl>", text: argument, firstLine: line - 1)) else {
+                return .failed(.scriptError)
             }
+            write(description + "\n")
         case ":reset":
             runner.reset()
+            entryFolders = [:]
             write("session reset\n")
         case ":load":
-            guard !argument.isEmpty else { writeError("usage: :load FILE\n"); return true }
+            guard !argument.isEmpty else { writeError("usage: :load FILE\n"); return .failed(.scriptError) }
             let path = unquote(argument)
+            let text: String
             do {
-                let text = try FileHost.read(path, shownAs: path)
-                let saved = host.baseDirectory
-                host.baseDirectory = Driver.directory(of: path)
-                _ = runner.run(SourceFile(name: path, text: text))
-                host.baseDirectory = saved
-            } catch let HostError.notFound(p) {
-                writeError("<repl>: error: no such file '\(p)'\n")
+                text = try FileSystem.readText(host.resolve(path), shownAs: path, kind: .script)
             } catch {
-                writeError("<repl>: error: cannot read '\(path)'\n")
+                writeError("<repl>: error: \(Driver.describe(error, TextDecoding.printable(path)))\n")
+                return .failed(.ioError)
             }
+            let saved = host.baseDirectory
+            let folder = Driver.directory(of: host.resolve(path))
+            host.baseDirectory = folder
+            let entriesBefore = runner.transcript.count
+            let status = runner.run(SourceFile(name: path, text: text))
+            noteEntries(from: entriesBefore, resolvedAgainst: folder)
+            host.baseDirectory = saved
+            if status != .ok { return .failed(status) }
         case ":save":
-            guard !argument.isEmpty else { writeError("usage: :save FILE\n"); return true }
+            guard !argument.isEmpty else { writeError("usage: :save FILE\n"); return .failed(.scriptError) }
             let path = unquote(argument)
-            let script = "# rnnscript session, saved with :save\n\n" + runner.transcript.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined()
+            let entries = runner.transcript.enumerated().map { (text: $0.element, folder: entryFolders[$0.offset] ?? "") }
+            let script = SessionScript.render(entries, savedTo: host.resolve(path))
             do {
                 try host.writeFile(path, contents: script)
-                write("saved \(runner.transcript.count) entries to \(path)\n")
+                write("saved \(runner.transcript.count) entries to \(TextDecoding.printable(path))\n")
             } catch {
-                writeError("<repl>: error: cannot write '\(path)'\n")
+                let failure = error as? HostError ?? .unwritable(path, reason: "\(error)")
+                writeError("<repl>: error: \(Driver.describe(failure, TextDecoding.printable(path)))\n")
+                return .failed(.ioError)
             }
         default:
             let suggestion = closestMatch(to: parts[0], in: Completion.metaCommands).map { "; did you mean '\($0)'?" } ?? ""
-            writeError("unknown command \(parts[0])\(suggestion) (type :help)\n")
+            writeError("unknown command \(TextDecoding.printable(parts[0]))\(suggestion) (type :help)\n")
+            return .failed(.scriptError)
         }
-        return true
+        return .done
     }
 
     private func unquote(_ s: String) -> String {

@@ -42,8 +42,13 @@ public struct RNNScriptCommand: ParsableCommand {
 
     public init() {}
 
+    /// Prepares the standard streams and signals (see `Terminal.prepare`), then runs.
+    public static func main() {
+        Terminal.prepare()
+        main(nil)
+    }
+
     public func run() throws {
-        setvbuf(stdout, nil, _IOLBF, 0)
         if let message = KernelSelection.applyEnvironment() {
             Terminal.writeError("rnnscript: error: \(message.text)\n")
             throw ExitCode(RunStatus.usage.rawValue)
@@ -77,14 +82,17 @@ struct Driver {
         if interactive { installInterruptHandler() }
         var status = RunStatus.ok
         if let file {
+            let shown = TextDecoding.printable(file)
+            // Before any work: a report that cannot be written stops the run now, not after it.
+            if let reportPath, let problem = FileSystem.writeProblem(reportPath) {
+                Terminal.writeError("rnnscript: error: cannot write '\(TextDecoding.printable(reportPath))': \(problem)\n")
+                return .ioError
+            }
             let text: String
             do {
-                text = try FileHost.read(file, shownAs: file)
-            } catch let HostError.notFound(path) {
-                Terminal.writeError("rnnscript: error: no such file '\(path)'\n")
-                return .ioError
+                text = try FileSystem.readText(file, shownAs: file, kind: .script)
             } catch {
-                Terminal.writeError("rnnscript: error: cannot read '\(file)'\n")
+                Terminal.writeError("rnnscript: error: \(Self.describe(error, shown))\n")
                 return .ioError
             }
             host.baseDirectory = Self.directory(of: file)
@@ -96,7 +104,8 @@ struct Driver {
                 do {
                     try host.writeFile(reportPath, contents: report.render())
                 } catch {
-                    Terminal.writeError("rnnscript: error: cannot write '\(reportPath)'\n")
+                    let failure = error as? HostError ?? .unwritable(reportPath, reason: "\(error)")
+                    Terminal.writeError("rnnscript: error: \(Self.describe(failure, TextDecoding.printable(reportPath)))\n")
                     return .ioError
                 }
                 runner.report = nil
@@ -105,8 +114,18 @@ struct Driver {
         }
         let repl = REPL(runner: runner, host: host, reader: makeLineReader(),
                         write: Terminal.write, writeError: Terminal.writeError)
+        if let file { repl.noteEntriesSoFar(resolvedAgainst: Self.directory(of: file)) }
         let replStatus = repl.run()
         return file == nil ? replStatus : (status == .ok ? replStatus : status)
+    }
+
+    /// A file error as one line: "no such file 'x'", "cannot read 'x': it is a directory".
+    static func describe(_ error: HostError, _ shown: String) -> String {
+        switch error {
+        case .notFound: return "no such file '\(shown)'"
+        case let .unreadable(_, reason): return "cannot read '\(shown)': \(reason)"
+        case let .unwritable(_, reason): return "cannot write '\(shown)': \(reason)"
+        }
     }
 
     /// The folder part of a path ("" when there is none).

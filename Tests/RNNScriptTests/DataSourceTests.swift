@@ -296,8 +296,8 @@ let dataErrors: [DataError] = [
               id: "undefined-name", line: 1, at: "x", status: .scriptError, message: "cannot find 'x'"),
     DataError(name: "let of an unknown name", script: "let x = 1\nlet y = z * 2",
               id: "undefined-name", line: 2, at: "z", status: .scriptError, message: "cannot find 'z'"),
-    DataError(name: "let of a bad product fails when it runs", script: "let x = [[1, 2]] @ [[1, 2]]",
-              id: "invalid-operation", line: 1, at: "[[1, 2]] @", status: .runtimeError, message: "matrix product needs inner sizes to agree: 1×2 @ 1×2"),
+    DataError(name: "let of a bad product is found by the checker", script: "let x = [[1, 2]] @ [[1, 2]]",
+              id: "invalid-expression", line: 1, at: "[[1, 2]] @", status: .scriptError, message: "matrix product needs inner sizes to agree: 1×2 @ 1×2"),
     // precision
     DataError(name: "unknown precision", script: "precision float16",
               id: "unknown-choice", line: 1, at: "float16", status: .scriptError, message: "unknown precision 'float16'"),

@@ -70,8 +70,26 @@ let brokenScripts: [BrokenScript] = [
     BrokenScript(name: "deep nesting", script: "show " + String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500), id: "nesting-too-deep", line: 1, column: 54, status: .scriptError),
     BrokenScript(name: "deep brackets", script: "set a.b = " + String(repeating: "[", count: 500), id: "nesting-too-deep", line: 1, column: 59, status: .scriptError),
     BrokenScript(name: "no gradients yet", script: header + "show grad net.W", id: "no-gradients", line: 6, column: 6, status: .runtimeError),
-    BrokenScript(name: "matrix product shapes", script: header + "show net.W @ net.U", id: "invalid-operation", line: 6, column: 6, status: .runtimeError),
-    BrokenScript(name: "index out of range", script: header + "show net.W[3, 0]", id: "index-out-of-range", line: 6, column: 12, status: .runtimeError),
+    BrokenScript(name: "matrix product shapes", script: header + "show net.W @ net.U", id: "invalid-expression", line: 6, column: 6, status: .scriptError),
+    BrokenScript(name: "index out of range", script: header + "show net.W[3, 0]", id: "invalid-expression", line: 6, column: 12, status: .scriptError),
+    BrokenScript(name: "index out of range after a forward", script: header + "forward net on deep\nshow net.s[9]", id: "index-out-of-range", line: 7, column: 12, status: .runtimeError),
+    // Issue 11: limits on expressions, and type errors found before anything runs.
+    BrokenScript(name: "a long chain of operators", script: "show " + Array(repeating: "1", count: 5000).joined(separator: " + "), id: "expression-too-deep", line: 1, column: 1028, status: .scriptError),
+    BrokenScript(name: "a long chain of indices", script: "show [[1]]" + String(repeating: "[0]", count: 300), id: "expression-too-deep", line: 1, column: 776, status: .scriptError),
+    BrokenScript(name: "a long run of minus signs", script: "show " + String(repeating: "-", count: 300) + "1", id: "expression-too-deep", line: 1, column: 261, status: .scriptError),
+    BrokenScript(name: "a string in arithmetic", script: header + "train net on deep with xent, opt for 1 epochs\nshow \"a\" + 1", id: "invalid-expression", line: 7, column: 6, status: .scriptError),
+    BrokenScript(name: "a vocabulary in arithmetic", script: header + "show chars * 2", id: "invalid-expression", line: 6, column: 6, status: .scriptError),
+    BrokenScript(name: "a function of a string", script: header + "show norm(\"a\")", id: "invalid-expression", line: 6, column: 6, status: .scriptError),
+    BrokenScript(name: "a product too large to compute", script: "let q = [" + Array(repeating: "1", count: 80_000).joined(separator: ", ") + "]\nshow transpose(q) @ q", id: "result-too-large", line: 2, column: 6, status: .scriptError),
+    BrokenScript(name: "a product found too large while running", script: """
+        vocab v = ['a', 'b']
+        sequence long = "\(String(repeating: "ab", count: 2500))" over v predicting next
+        model m = rnn { input 2; hidden 1; output 2 }
+        forward m on long
+        show m.s @ transpose(m.s)
+        """, id: "result-too-large", line: 5, column: 6, status: .runtimeError),
+    BrokenScript(name: "a uniform range wider than a Double", script: "model m = rnn { input 1; hidden 2; output 1; init uniform(-1e308, 1e308) }", id: "invalid-declaration", line: 1, column: 59, status: .scriptError),
+    BrokenScript(name: "a normal spread beyond a Double", script: "model m = rnn { input 1; hidden 2; output 1; init normal(0, 1e308) }", id: "invalid-declaration", line: 1, column: 58, status: .scriptError),
     BrokenScript(name: "missing weights file", script: header + "load net from \"nowhere.json\"", id: "file-not-found", line: 6, column: 1, status: .ioError),
     BrokenScript(name: "malformed weights", script: header + "load net from \"bad.json\"", id: "malformed-weights", line: 6, column: 1, status: .ioError),
     BrokenScript(name: "weights of another shape", script: header + "model small = rnn { input 4; hidden 2; output 4 }\nsave small to \"small.json\"\nload net from \"small.json\"", id: "weights-mismatch", line: 8, column: 1, status: .ioError),

@@ -59,7 +59,8 @@ public enum Help {
         "jacobian": "jacobian M on S from T to K — ∂s_T/∂s_K with its spectral and Frobenius norms.",
         "train": """
             train M on S with L, OPT for N epochs (truncate K (window)) (clip value V | clip norm N)
-              (report every N) (batch B) (shuffle) (validate on D) — Ctrl-C stops it after the current update.
+              (report every N) (batch B) (shuffle) (validate on D) (log) — Ctrl-C stops it after the current update;
+              log records ‖g‖ before and after clipping for every update.
             """,
         "sample": "sample M over V from \"TEXT\" (length N) (until <stop>) (temperature T) — greedy, or drawn from softmax(o/T).",
         "expect": "expect EXPR <|<=|>|>=|== EXPR (within TOL) — a coursework assertion; a failure makes the run exit 1.",
@@ -67,6 +68,21 @@ public enum Help {
         "save": "save M to \"FILE\" — the weights as JSON (format in the README).",
         "load": "load M from \"FILE\" — weights saved by save; checked fully before anything changes.",
         "predict": "predict M on S — the most probable target symbol at every step with a target, as text.",
+        "flow": """
+            flow M on S — ‖∂s_T/∂s_k‖₂ for every k; for a one-layer vanilla RNN also the lecture's bound (γλ)^(T−k)
+              with γ = max σ′ and λ = ‖W‖₂, and ρ(W). Norms below 1e-6 are marked vanishing, above 1e6 exploding.
+            """,
+        "decompose": """
+            decompose M on S with L at T for W|U — the lecture's terms ∂L_T/∂s_T · ∂s_T/∂s_k · ∂⁺s_k/∂P, k = 1…T,
+              their sum and the gradient by BPTT; without 'at T': ∂L/∂P = Σ_t ∂L_t/∂P term by term (one-layer vanilla RNN).
+            """,
+        "compare": "compare M on S with L truncate K (window) — full minus truncated gradients, per parameter, with the relative difference.",
+        "gates": "gates M on S — every gate's activations per step (LSTM: i, f, g, o; GRU: r, z, n); net.gate_f after a forward.",
+        "trace": """
+            trace M on S with L (to "FILE.md"|"FILE.tex") — a_t, s_t, o_t, ŷ_t, L_t, then the δ's and each step's terms
+              of ∂L/∂V, ∂L/∂W, ∂L/∂U from the formulas; 'to' also writes Markdown or LaTeX (one-layer vanilla RNN).
+            """,
+        "plot": "plot EXPR — a vector draws a sparkline (an SVG line in the report), a matrix a shaded heat map: plot net.losses, plot net.W.",
         "rnn": "rnn: a_t = x_t U + s_{t-1} W + b;  s_t = σ(a_t);  ŷ_t = O(s_t V + c).",
         "lstm": """
             lstm: i = σ(x U_i + h W_i + b_i)  f = σ(x U_f + h W_f + b_f)  g = tanh(x U_g + h W_g + b_g)

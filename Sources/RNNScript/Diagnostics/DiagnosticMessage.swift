@@ -51,6 +51,16 @@ public enum DiagnosticMessage: Equatable, Sendable {
     case malformedWeights(String, reason: String)
     case weightsMismatch(String, detail: String)
     case badDataFile(String, line: Int, detail: String)
+    // Expressions (the language front end): limits and checked types
+    /// Operators, calls, indexing and parentheses nested deeper than `Parser.expressionDepthLimit`.
+    case expressionTooDeep(limit: Int)
+    /// An expression the checker can tell will fail: a string in arithmetic,
+    /// shapes that do not fit, an index out of range (the detail says which).
+    case invalidExpression(String)
+    /// A value with more elements than `Checker.maxResultElements` ("the matrix
+    /// product would be 80000×80000 (6400000000 elements)"): found by the
+    /// checker when the shapes are known, else before allocating while running.
+    case resultTooLarge(String, limit: Int, whileRunning: Bool)
 
     /// A stable identifier for tests and JSON (`undefined-name`, …).
     public var id: String {
@@ -97,12 +107,16 @@ public enum DiagnosticMessage: Equatable, Sendable {
         case .malformedWeights: return "malformed-weights"
         case .weightsMismatch: return "weights-mismatch"
         case .badDataFile: return "bad-data-file"
+        case .expressionTooDeep: return "expression-too-deep"
+        case .invalidExpression: return "invalid-expression"
+        case .resultTooLarge: return "result-too-large"
         }
     }
 
     public var phase: DiagnosticPhase {
         switch self {
-        case .noGradients, .noForwardPass, .invalidOperation, .indexOutOfRange, .notFinite, .expectationFailed:
+        case .noGradients, .noForwardPass, .invalidOperation, .indexOutOfRange, .notFinite, .expectationFailed,
+             .resultTooLarge(_, _, whileRunning: true):
             return .runtime
         case .fileNotFound, .fileUnreadable, .fileUnwritable, .malformedJSON, .malformedWeights, .weightsMismatch, .badDataFile:
             return .io
@@ -166,6 +180,9 @@ public enum DiagnosticMessage: Equatable, Sendable {
         case let .malformedWeights(path, reason): return "'\(path)' is not an rnnscript weights file: \(reason)"
         case let .weightsMismatch(path, detail): return "weights in '\(path)' do not fit: \(detail)"
         case let .badDataFile(path, line, detail): return "\(path):\(line): \(detail)"
+        case let .expressionTooDeep(limit): return "expression nested deeper than \(limit) levels (operators, calls, indices and parentheses each add one)"
+        case let .invalidExpression(detail): return detail
+        case let .resultTooLarge(what, limit, _): return "\(what), more than the limit of \(limit) elements for a value"
         }
     }
 

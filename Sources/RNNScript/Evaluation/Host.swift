@@ -2,8 +2,11 @@
 /// front end: file access and training feedback. The library itself never
 /// touches the terminal or the file system.
 public protocol ScriptHost: AnyObject {
-    /// The text of a file; throws `HostError`.
+    /// The text of a data file (`chars of`, `file`, `csv`, `lines of`, …); throws `HostError`.
     func readFile(_ path: String) throws -> String
+    /// The text of a file of the given kind (its size limit differs); throws `HostError`.
+    func readFile(_ path: String, kind: FileKind) throws -> String
+    /// Writes a whole file: on failure an existing file is left as it was; throws `HostError`.
     func writeFile(_ path: String, contents: String) throws
     /// Called after every epoch of a `train` (a progress bar, if any).
     func trainingProgress(epoch: Int, of total: Int, loss: Double)
@@ -19,8 +22,40 @@ public protocol ScriptHost: AnyObject {
 }
 
 extension ScriptHost {
+    public func readFile(_ path: String, kind: FileKind) throws -> String { try readFile(path) }
     public func clock() -> Double? { nil }
     public func trainingTimed(model: String, steps: Int, seconds: Double, threads: Int) {}
+}
+
+/// What a file read is for; each kind has its own size limit, checked before
+/// anything is read (README, "Limits and guarantees").
+public enum FileKind: Sendable {
+    /// A script: the command line's FILE, `-i FILE`, `:load FILE`.
+    case script
+    /// A data file: `chars of`, `words of`, `file`, `csv`, `lines of`, `parts … of`.
+    case data
+    /// A weights file read by `load`.
+    case weights
+
+    /// The largest file of this kind that is read, in bytes.
+    public var sizeLimit: Int {
+        switch self {
+        case .script: return 64 << 20
+        case .data: return 256 << 20
+        // `save` writes about 22 bytes per parameter, so the largest model
+        // (20 million parameters) saves to about 450 MB.
+        case .weights: return 1 << 30
+        }
+    }
+
+    /// "a script", "a data file", "a weights file".
+    public var description: String {
+        switch self {
+        case .script: return "a script"
+        case .data: return "a data file"
+        case .weights: return "a weights file"
+        }
+    }
 }
 
 public enum HostError: Error, Equatable, Sendable {

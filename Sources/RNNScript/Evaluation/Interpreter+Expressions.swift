@@ -4,9 +4,35 @@ import Glibc
 import RNNRuntime
 
 extension Interpreter {
-    /// The value of a checked expression. Shape errors are runtime diagnostics
-    /// that point at the sub-expression.
+    /// The value of a checked expression. What the checker could not know (the
+    /// steps of the last pass, the sizes behind a `let` in a script) is checked
+    /// here, and a runtime diagnostic points at the sub-expression. The tree is
+    /// walked with `Expression.fold`, without recursion.
     func evaluate(_ expression: Expression) throws -> Value {
+        try expression.fold { node, operands in try value(of: node, operands) }
+    }
+
+    /// A node's value from its operands' values (in the order of `Expression.Kind.children`).
+    private func value(of expression: Expression, _ operands: [Value]) throws -> Value {
+        switch expression.kind {
+        case .negate:
+            return try negate(operands[0], expression.range)
+        case let .binary(op, _, _):
+            return try binary(op, operands[0], operands[1], expression.range)
+        case let .call(name, _):
+            return try call(name.name, operands[0], expression.range)
+        case let .index(_, indices):
+            // `:` has no operand.
+            var rest = operands.dropFirst()
+            let positions = indices.map { index in index.map { _ in rest.removeFirst() } }
+            return try self.index(operands[0], positions, indices, expression.range)
+        default:
+            return try evaluateOperand(expression)
+        }
+    }
+
+    /// The value of an expression that encloses no other.
+    private func evaluateOperand(_ expression: Expression) throws -> Value {
         let range = expression.range
         switch expression.kind {
         case let .number(x):
@@ -38,6 +64,7 @@ extension Interpreter {
                 }
                 // Row t is step t; there is no output at t = 0.
                 let source = member == "o" ? trace.logits : trace.outputs
+                try requireBounded(source.rows + 1, source.cols, "\(name).\(member)", range)
                 var m = Matrix(rows: source.rows + 1, cols: source.cols)
                 for t in 0..<source.rows { for j in 0..<source.cols { m[t + 1, j] = source[t, j] } }
                 return .matrix(m)
@@ -48,7 +75,13 @@ extension Interpreter {
                 }
                 return .matrix(model.parameter(named: member)!)
             case let .sequence(data):
-                return .matrix(member == "inputs" ? data.example.inputs : data.example.targets)
+                // One-hot steps become a matrix only here: bound it first.
+                if member == "inputs" {
+                    try requireBounded(data.example.inputCount, data.inputWidth, "\(name).inputs", range)
+                    return .matrix(data.example.inputs)
+                }
+                try requireBounded(data.example.targetCount, data.targetWidth, "\(name).targets", range)
+                return .matrix(data.example.targets)
             case let .series(series):
                 return .matrix(series.values)
             default:
@@ -76,18 +109,24 @@ extension Interpreter {
                 return data.targetVocabulary!.text(classes)
             }
             return .string(texts.joined(separator: "\n"))
-        case let .call(name, arguments):
-            return try call(name.name, try evaluate(arguments[0]), range)
-        case let .negate(operand):
-            switch try evaluate(operand) {
-            case let .number(x): return .number(-x)
-            case let .matrix(m): return .matrix(m.map { -$0 })
-            case let other: throw Diagnostic(.invalidOperation("cannot negate \(other.kindDescription)"), at: range)
-            }
-        case let .binary(op, left, right):
-            return try binary(op, try evaluate(left), try evaluate(right), range)
-        case let .index(base, indices):
-            return try index(try evaluate(base), indices, range)
+        case .negate, .binary, .call, .index:
+            preconditionFailure("evaluateOperand of an enclosing expression")
+        }
+    }
+
+    /// A runtime error, before anything is allocated, when a rows×cols value
+    /// would exceed `Checker.maxResultElements` (the checker reports the sizes it knows).
+    private func requireBounded(_ rows: Int, _ cols: Int, _ what: String, _ range: SourceRange) throws {
+        try Checker.requireBounded(rows, cols, what, at: range, whileRunning: true)
+    }
+
+    private func negate(_ operand: Value, _ range: SourceRange) throws -> Value {
+        switch operand {
+        case let .number(x): return .number(-x)
+        case let .matrix(m):
+            try requireBounded(m.rows, m.cols, "the negation", range)
+            return .matrix(m.map { -$0 })
+        case let other: throw Diagnostic(.invalidOperation("cannot negate \(other.kindDescription)"), at: range)
         }
     }
 
@@ -101,6 +140,9 @@ extension Interpreter {
 
     private func call(_ function: String, _ argument: Value, _ range: SourceRange) throws -> Value {
         let m = try matrixArgument(argument, function, range)
+        if ["abs", "transpose", "log", "exp", "sqrt"].contains(function) {
+            try requireBounded(m.rows, m.cols, "the value of \(function)", range)
+        }
         if m.count == 0 && ["max", "min", "mean"].contains(function) {
             throw Diagnostic(.invalidOperation("\(function) of an empty matrix"), at: range)
         }
@@ -137,16 +179,20 @@ extension Interpreter {
         case let (.number(a), .number(b)):
             return .number(scalarOp(a, b))
         case let (.matrix(a), .number(b)) where op != .matmul:
+            try requireBounded(a.rows, a.cols, "the result of '\(op.rawValue)'", range)
             return .matrix(a.map { scalarOp($0, b) })
         case let (.number(a), .matrix(b)) where op != .matmul:
+            try requireBounded(b.rows, b.cols, "the result of '\(op.rawValue)'", range)
             return .matrix(b.map { scalarOp(a, $0) })
         case let (.matrix(a), .matrix(b)):
             if op == .matmul {
                 guard a.cols == b.rows else {
                     throw Diagnostic(.invalidOperation("matrix product needs inner sizes to agree: \(a.rows)×\(a.cols) @ \(b.rows)×\(b.cols)"), at: range)
                 }
+                try requireBounded(a.rows, b.cols, "the matrix product", range)
                 return .matrix(a.matmul(b))
             }
+            try requireBounded(a.rows, a.cols, "the result of '\(op.rawValue)'", range)
             guard a.rows == b.rows && a.cols == b.cols else {
                 throw Diagnostic(.invalidOperation("'\(op.rawValue)' needs equal shapes: \(a.rows)×\(a.cols) and \(b.rows)×\(b.cols) (use @ for the matrix product)"), at: range)
             }
@@ -157,28 +203,28 @@ extension Interpreter {
     }
 
     /// 0-based indexing: `m[i, j]` an element, `m[i]` and `m[i, :]` row i (1×c),
-    /// `m[:, j]` column j.
-    private func index(_ base: Value, _ indices: [Expression?], _ range: SourceRange) throws -> Value {
+    /// `m[:, j]` column j. `positions` are the indices' values (nil is `:`).
+    private func index(_ base: Value, _ positions: [Value?], _ indices: [Expression?], _ range: SourceRange) throws -> Value {
         guard case let .matrix(m) = base else {
             throw Diagnostic(.invalidOperation("cannot index \(base.kindDescription)"), at: range)
         }
-        guard indices.count <= 2 else { throw Diagnostic(.invalidOperation("a matrix takes at most 2 indices"), at: range) }
-        func position(_ expression: Expression?, _ limit: Int, _ axis: String) throws -> Int? {
-            guard let expression else { return nil }
-            guard case let .number(x) = try evaluate(expression), x == x.rounded() else {
+        guard positions.count <= 2 else { throw Diagnostic(.invalidOperation("a matrix takes at most 2 indices"), at: range) }
+        func position(_ k: Int, _ limit: Int, _ axis: String) throws -> Int? {
+            guard let value = positions[k], let expression = indices[k] else { return nil }
+            guard case let .number(x) = value, x == x.rounded() else {
                 throw Diagnostic(.invalidOperation("an index must be a whole number"), at: expression.range)
             }
             guard x >= 0 && x < Double(limit) else {
-                throw Diagnostic(.indexOutOfRange("\(axis) index \(NumberFormatting.general(x)) is out of range for a \(m.rows)×\(m.cols) matrix (0 to \(limit - 1))"),
+                throw Diagnostic(.indexOutOfRange("\(axis) index \(NumberFormatting.roundTrip(x)) is out of range for a \(m.rows)×\(m.cols) matrix (0 to \(limit - 1))"),
                                  at: expression.range)
             }
             return Int(x)
         }
-        if indices.count == 1 {
-            guard let i = try position(indices[0], m.rows, "row") else { return .matrix(m) }
+        if positions.count == 1 {
+            guard let i = try position(0, m.rows, "row") else { return .matrix(m) }
             return .matrix(Matrix(row: m.row(i)))
         }
-        let i = try position(indices[0], m.rows, "row"), j = try position(indices[1], m.cols, "column")
+        let i = try position(0, m.rows, "row"), j = try position(1, m.cols, "column")
         switch (i, j) {
         case let (i?, j?): return .number(m[i, j])
         case let (i?, nil): return .matrix(Matrix(row: m.row(i)))

@@ -113,7 +113,7 @@ public struct Interpreter {
             return try plot(expression, label: source.slice(expression.range))
         case let .binding(name, expression):
             let value = try evaluate(expression)
-            state.symbols.declare(name, .value)
+            state.symbols.declare(name, .value(value.type))
             state.values[name] = value
             return .value(label: name, value)
         case let .show(expression), let .expression(expression):
@@ -146,7 +146,7 @@ public struct Interpreter {
             return .saved(model: model, path: path)
         case let .load(model, path):
             let text: String
-            do { text = try host.readFile(path) } catch let error as HostError { throw fileDiagnostic(error, cell.range) }
+            do { text = try host.readFile(path, kind: .weights) } catch let error as HostError { throw fileDiagnostic(error, cell.range) }
             var slot = state.slot(model)
             do {
                 let (parameters, initialState) = try WeightsFile.decode(text, for: slot.model)
@@ -243,15 +243,29 @@ public struct Interpreter {
         state.optimizerStates[key] = optimizerState
         var failure: Diagnostic?
         if case let .nonFinite(epoch, sequenceIndex, update, what)? = result.stop {
-            failure = Diagnostic(.notFinite(
-                "training stopped in epoch \(epoch) (sequence \(sequenceIndex), update \(update)): the \(what) became NaN or infinite; "
-                + "the parameters after update \(update - 1) are kept"), at: range)
+            failure = Diagnostic(.notFinite(Self.nonFiniteMessage(epoch: epoch, sequence: sequenceIndex, update: update, what: what)), at: range)
         }
         let every = reportEvery ?? max(1, options.epochs / 10)
         return .train(TrainReport(model: model, epochs: options.epochs, losses: result.epochLosses,
                                   validationLosses: result.validationLosses, updates: result.updates,
                                   reportEvery: every, options: options, stop: result.stop, updateLog: result.updateLog,
                                   parameterNames: slot.model.parameterNames, timing: timing, failure: failure))
+    }
+
+    /// "training stopped in epoch 3 (sequence 1, update 12): the loss became NaN
+    /// or infinite; it first appeared in the logits o_2 (…); the parameters
+    /// after update 11 are kept". The runtime names what turned non-finite,
+    /// perhaps followed by "; it first appeared in …": the verb goes after the
+    /// subject, before that clause.
+    static func nonFiniteMessage(epoch: Int, sequence: Int, update: Int, what: String) -> String {
+        var subject = Substring(what), origin: Substring?
+        if let split = what.firstRange(of: "; ") {
+            subject = what[..<split.lowerBound]
+            origin = what[split.upperBound...]
+        }
+        let kept = update > 1 ? "the parameters after update \(update - 1) are kept" : "the parameters are unchanged"
+        return "training stopped in epoch \(epoch) (sequence \(sequence), update \(update)): the \(subject) became NaN or infinite; "
+            + (origin.map { "\($0); " } ?? "") + kept
     }
 
     private mutating func expect(

@@ -5,15 +5,20 @@ public enum Value: Equatable, Sendable {
     case number(Double)
     case matrix(Matrix)
     case string(String)
-    /// A declared name that is not a number or matrix (`show net`).
-    case declaration(String, SymbolValue)
+    /// A declared name that is not a number or matrix (`show net`). Indirect:
+    /// a declaration is large, and every value on an evaluation's operand
+    /// stack would be as large as it.
+    indirect case declaration(String, SymbolValue)
 
-    var kindDescription: String {
+    var kindDescription: String { type.description }
+
+    /// The value's type, exact (a matrix's rows and columns are known).
+    public var type: ValueType {
         switch self {
-        case .number: return "a number"
-        case let .matrix(m): return "a \(m.rows)×\(m.cols) matrix"
-        case .string: return "a string"
-        case let .declaration(_, v): return v.kindDescription
+        case .number: return .number
+        case let .matrix(m): return .matrix(rows: m.rows, cols: m.cols)
+        case .string: return .string
+        case let .declaration(_, v): return .declaration(v.kindDescription)
         }
     }
 }

@@ -63,41 +63,44 @@ enum WeightsFile {
         var parameters: [Matrix] = []
         for (name, current) in zip(model.parameterNames, model.parameters) {
             guard let entry = json["parameters"]?[name] else { throw DecodeError.mismatch("parameter \(name) is missing") }
-            let m = try matrix(entry, name)
-            guard m.rows == current.rows && m.cols == current.cols else {
-                throw DecodeError.mismatch("parameter \(name) is \(m.rows)×\(m.cols) in the file, \(current.rows)×\(current.cols) in the model")
-            }
-            parameters.append(m)
+            parameters.append(try matrix(entry, name, rows: current.rows, cols: current.cols))
         }
         var state: Matrix?
         if let entry = json["s0"] {
-            let m = try matrix(entry, "s0")
-            guard m.rows == 1 && m.cols == c.stateWidth else { throw DecodeError.mismatch("s0 is \(m.rows)×\(m.cols), expected 1×\(c.stateWidth)") }
-            state = m
+            state = try matrix(entry, "s0", rows: 1, cols: c.stateWidth)
         }
         return (parameters, state)
     }
 
-    private static func matrix(_ json: JSON, _ name: String) throws -> Matrix {
+    /// A matrix of the expected shape. The shape is checked as numbers before
+    /// any conversion to Int or any allocation, so a shape like [1e300, 0] or
+    /// [-1, 5] is an error, not a trap, and nothing is allocated for a matrix
+    /// of the wrong size.
+    private static func matrix(_ json: JSON, _ name: String, rows: Int, cols: Int) throws -> Matrix {
         guard case let .array(shape)? = json["shape"], shape.count == 2,
-              case let .number(r) = shape[0], case let .number(cols) = shape[1],
-              r >= 0, cols >= 0, r == r.rounded(), cols == cols.rounded(), r * cols <= Double(Checker.maxParameters) else {
-            throw DecodeError.malformed("\(name) needs \"shape\": [rows, cols]")
+              case let .number(r) = shape[0], case let .number(k) = shape[1],
+              r >= 0, k >= 0, r == r.rounded(), k == k.rounded() else {
+            throw DecodeError.malformed("\(name) needs \"shape\": [rows, cols] with two whole numbers")
         }
-        guard case let .array(rows)? = json["data"], rows.count == Int(r) else {
-            throw DecodeError.malformed("\(name) needs \"data\" with \(Int(r)) rows")
+        guard r == Double(rows) && k == Double(cols) else {
+            let shown = { (x: Double) in x <= 1e15 ? String(Int64(x)) : "\(x)" }
+            let what = name == "s0" ? "s0" : "parameter \(name)"
+            throw DecodeError.mismatch("\(what) is \(shown(r))×\(shown(k)) in the file, \(rows)×\(cols) in the model")
+        }
+        guard case let .array(data)? = json["data"], data.count == rows else {
+            throw DecodeError.malformed("\(name) needs \"data\" with \(rows) rows")
         }
         var storage: [Double] = []
-        storage.reserveCapacity(Int(r * cols))
-        for (i, row) in rows.enumerated() {
-            guard case let .array(values) = row, values.count == Int(cols) else {
-                throw DecodeError.malformed("row \(i + 1) of \(name) needs \(Int(cols)) numbers")
+        storage.reserveCapacity(rows * cols)
+        for (i, row) in data.enumerated() {
+            guard case let .array(values) = row, values.count == cols else {
+                throw DecodeError.malformed("row \(i + 1) of \(name) needs \(cols) numbers")
             }
             for value in values {
                 guard case let .number(x) = value else { throw DecodeError.malformed("\(name) has a value that is not a number") }
                 storage.append(x)
             }
         }
-        return Matrix(rows: Int(r), cols: Int(cols), storage: storage)
+        return Matrix(rows: rows, cols: cols, storage: storage)
     }
 }

@@ -190,8 +190,14 @@ public struct JSONRenderer {
     }
 
     func datasetJSON(_ dataset: DatasetData) -> JSON {
-        .object([("name", .string(dataset.name)), ("sequences", .number(Double(dataset.sequences.count))),
-                 ("lengths", .array(dataset.sequences.map { .number(Double($0.example.inputCount)) }))])
+        var pairs: [(String, JSON)] = [("name", .string(dataset.name)), ("sequences", .number(Double(dataset.sequences.count))),
+                                       ("lengths", .array(dataset.sequences.map { .number(Double($0.example.inputCount)) }))]
+        // `lines of`: the lines that gave no sequence, when there are any.
+        if dataset.blankLines + dataset.oneSymbolLines > 0 {
+            pairs.append(("skipped_lines", .object([("blank", .number(Double(dataset.blankLines))),
+                                                    ("one_symbol", .number(Double(dataset.oneSymbolLines)))])))
+        }
+        return .object(pairs)
     }
 
     /// Sequences up to this many input and target numbers carry their matrices;

@@ -278,6 +278,11 @@ public struct TextRenderer {
     func datasetLines(_ dataset: DatasetData) -> [String] {
         let lengths = dataset.sequences.map { $0.example.inputCount }
         var lines = ["\(dataset.name): \(dataset.sequences.count) sequences, \(lengths.min() ?? 0) to \(lengths.max() ?? 0) steps"]
+        if dataset.blankLines + dataset.oneSymbolLines > 0 {
+            let n = dataset.blankLines + dataset.oneSymbolLines
+            lines.append("  skipped \(n) line\(n == 1 ? "" : "s") of the file: \(dataset.blankLines) blank, "
+                         + "\(dataset.oneSymbolLines) of one symbol (nothing to predict)")
+        }
         for data in dataset.sequences.prefix(3) {
             lines += sequenceLines(data).map { "  " + $0 }
         }

@@ -110,6 +110,7 @@ extension Checker {
             let vocabulary = try lookupVocabulary(vocabularyName)
             let text = try read(path)
             var sequences: [SequenceData] = []
+            var oneSymbolLines = 0
             func indices(_ body: Substring, _ line: Int) throws -> [Int] {
                 try symbolIndices(body, vocabulary, literal: nil, origin: path.value, range: path.range, line: line)
             }
@@ -119,7 +120,7 @@ extension Checker {
                     var symbols = try indices(line, offset + 1)
                     var targets = Array(symbols.dropFirst())
                     if let stop = vocabulary.index(of: "<stop>") { targets.append(stop) } else { symbols = Array(symbols.dropLast()) }
-                    if symbols.isEmpty { continue }
+                    if symbols.isEmpty { oneSymbolLines += 1; continue }
                     sequences.append(classSequence("\(name.name)[\(sequences.count + 1)]", symbols, vocabulary, targets, vocabulary))
                 }
             case let .tagged(tagName):
@@ -141,7 +142,7 @@ extension Checker {
                 }
             }
             guard !sequences.isEmpty else { throw Diagnostic(.emptyValue("dataset \(name.name) (\(path.value) has no lines)"), at: path.range) }
-            return DatasetData(name: name.name, sequences: sequences)
+            return DatasetData(name: name.name, sequences: sequences, blankLines: DataFiles.blankLineCount(text), oneSymbolLines: oneSymbolLines)
         }
     }
 

@@ -71,7 +71,7 @@ extension Checker {
     func read(_ path: StringLiteral) throws -> String {
         guard let readFile else { throw Diagnostic(.fileUnreadable(path.value, reason: "no file access here"), at: path.range) }
         do {
-            return try readFile(path.value)
+            return DataFiles.normalized(try readFile(path.value))
         } catch let HostError.notFound(p) {
             throw Diagnostic(.fileNotFound(p), at: path.range)
         } catch let HostError.unreadable(p, reason) {
@@ -261,6 +261,9 @@ extension Checker {
         return configuration
     }
 
+    /// How many standard deviations from the mean a normal draw can reach, rounded up.
+    static let normalDrawBound = 13.0
+
     func checkInitializer(_ id: Identifier, _ arguments: [NumberLiteral], _ range: SourceRange) throws -> Initializer {
         let names = ["uniform", "normal", "xavier", "zeros"]
         func arity(_ expected: Int, _ shape: String) throws {
@@ -274,13 +277,25 @@ extension Checker {
             guard arguments[0].value <= arguments[1].value else {
                 throw Diagnostic(.valueOutOfRange("uniform low bound", value: arguments[0].text, allowed: "at most the high bound \(arguments[1].text)"), at: arguments[0].range)
             }
+            // A draw is a + (b − a)·u: a width beyond the largest Double makes every weight infinite.
+            guard (arguments[1].value - arguments[0].value).isFinite else {
+                throw Diagnostic(.invalidDeclaration("uniform(\(arguments[0].text), \(arguments[1].text)) is too wide: its width b − a overflows a Double, so the weights would be infinite"),
+                                 at: arguments[0].range.union(arguments[1].range))
+            }
             return .uniform(arguments[0].value, arguments[1].value)
         case "normal":
             try arity(2, "2 arguments (mean, std)")
             guard arguments[1].value >= 0 else {
                 throw Diagnostic(.valueOutOfRange("standard deviation", value: arguments[1].text, allowed: "0 or more"), at: arguments[1].range)
             }
-            return .normal(mean: arguments[0].value, std: arguments[1].value)
+            // The polar method's z = u·√(−2 ln s / s) has |z| ≤ √(−2 ln s) ≤ 12.01, as
+            // s ≥ 2⁻¹⁰⁴ for the generator's doubles: every draw must be a finite Double.
+            let mean = arguments[0].value, std = arguments[1].value
+            guard (abs(mean) + Self.normalDrawBound * std).isFinite else {
+                throw Diagnostic(.invalidDeclaration("normal(\(arguments[0].text), \(arguments[1].text)) can draw values beyond the largest Double (draws reach 13 standard deviations from the mean)"),
+                                 at: arguments[0].range.union(arguments[1].range))
+            }
+            return .normal(mean: mean, std: std)
         case "xavier":
             try arity(0, "no arguments")
             return .xavier

@@ -9,75 +9,295 @@ public let expressionFunctions: [String: Int] = [
 /// Members a sequence exposes as matrices: `deep.inputs`, `deep.targets`.
 let sequenceMembers = ["inputs", "targets"]
 
-
-
 extension Checker {
-    /// Resolves every name in an expression (with "did you mean" suggestions).
-    /// Value shapes are checked when it is evaluated.
-    func checkExpression(_ expression: Expression) throws {
+    /// Resolves every name in an expression (with "did you mean" suggestions)
+    /// and infers its type: a string in arithmetic, a declaration where a
+    /// number belongs, shapes that cannot fit, a constant index out of range
+    /// and a value larger than `maxResultElements` are errors here, before
+    /// anything runs. What depends on earlier cells (the steps of the last
+    /// forward pass) is checked again when the expression is evaluated.
+    @discardableResult
+    func checkExpression(_ expression: Expression) throws -> ValueType {
+        try expression.fold(enter: checkBeforeOperands) { node, operands in try type(of: node, operands) }
+    }
+
+    /// What is wrong with a node whatever its operands: an unknown function or
+    /// a wrong number of arguments or indices (reported before the operands' errors).
+    private func checkBeforeOperands(_ expression: Expression) throws {
         switch expression.kind {
-        case .number, .string:
+        case let .call(name, arguments):
+            try checkCall(name, arguments.count, expression.range)
+        case let .index(_, indices) where indices.count > 2:
+            throw invalid("a matrix takes at most 2 indices", expression.range)
+        default:
             break
+        }
+    }
+
+    /// A node's type from its operands' types (in the order of `Expression.Kind.children`).
+    private func type(of expression: Expression, _ operands: [ValueType]) throws -> ValueType {
+        switch expression.kind {
+        case .negate:
+            return try negationType(operands[0], expression.range)
+        case let .binary(op, _, _):
+            return try binaryType(op, operands[0], operands[1], expression.range)
+        case let .call(name, _):
+            return try callType(name.name, operands[0], expression.range)
+        case let .index(_, indices):
+            for (index, type) in zip(indices.compactMap { $0 }, operands.dropFirst()) { try checkIndexType(type, index) }
+            return try indexType(operands[0], indices, expression.range)
+        default:
+            return try operandType(expression)
+        }
+    }
+
+    private func invalid(_ detail: String, _ range: SourceRange) -> Diagnostic {
+        Diagnostic(.invalidExpression(detail), at: range)
+    }
+
+    // MARK: - Leaves
+
+    /// The type of an expression that encloses no other.
+    private func operandType(_ expression: Expression) throws -> ValueType {
+        switch expression.kind {
+        case .number:
+            return .number
+        case .string:
+            return .string
         case let .literal(literal):
-            _ = try matrix(from: literal, what: "the matrix")
+            let m = try matrix(from: literal, what: "the matrix")
+            try Self.requireBounded(m.rows, m.cols, "the matrix", at: expression.range)
+            return .matrix(rows: m.rows, cols: m.cols)
         case let .path(path):
-            try checkPath(path, allowWhole: true)
+            return try pathType(path)
         case let .gradient(path):
             guard path.count == 2 else {
                 throw Diagnostic(.expected("a parameter path like net.W after 'grad'", found: "'\(path.map(\.name).joined(separator: "."))'"),
                                  at: path[0].range.union(path[path.count - 1].range))
             }
-            try checkPath(path, allowWhole: false, parametersOnly: true)
+            let configuration = try lookupModel(path[0])
+            let member = memberName(path)
+            let names = configuration.parameterShapes.map(\.name)
+            guard let shape = configuration.parameterShapes.first(where: { $0.name == member }) else {
+                throw Diagnostic(.unknownParameter(model: path[0].name, member, suggestion: closestMatch(to: member, in: names)),
+                                 at: path[1].range)
+            }
+            return .matrix(rows: shape.rows, cols: shape.cols)
         case let .loss(model, sequence, loss):
             _ = try checkFit(model, sequence)
             _ = try lookupLoss(loss)
+            return .number
         case let .gradcheck(model, sequence, loss):
             _ = try lookupSequence(sequence)
             _ = try checkFit(model, sequence)
             _ = try lookupLoss(loss)
+            return .number
         case let .predict(model, sequence):
             let (_, sequences) = try checkFit(model, sequence)
             guard sequences.allSatisfy({ $0.targetVocabulary != nil }) else {
                 throw Diagnostic(.invalidDeclaration("predict needs targets that are symbols of a vocabulary"), at: expression.range)
             }
-        case let .call(name, arguments):
-            guard let arity = expressionFunctions[name.name] else {
-                throw Diagnostic(.unknownFunction(name.name, suggestion: closestMatch(to: name.name, in: expressionFunctions.keys.sorted())), at: name.range)
-            }
-            guard arguments.count == arity else {
-                throw Diagnostic(.wrongArgumentCount(function: name.name, expected: arity == 1 ? "1 argument" : "\(arity) arguments", got: arguments.count),
-                                 at: expression.range)
-            }
-            for argument in arguments { try checkExpression(argument) }
-        case let .negate(operand):
-            try checkExpression(operand)
-        case let .binary(_, left, right):
-            try checkExpression(left)
-            try checkExpression(right)
-        case let .index(base, indices):
-            try checkExpression(base)
-            for case let index? in indices { try checkExpression(index) }
+            return .string
+        case .negate, .binary, .call, .index:
+            preconditionFailure("operandType of an enclosing expression")
         }
     }
 
-    private func checkPath(_ path: [Identifier], allowWhole: Bool, parametersOnly: Bool = false) throws {
+    /// A name, or a member of a model, a sequence or a series.
+    private func pathType(_ path: [Identifier]) throws -> ValueType {
         let value = try lookup(path[0])
-        if path.count == 1 { return }
+        if path.count == 1 {
+            if case let .value(type) = value { return type }
+            return .declaration(value.kindDescription)
+        }
         let member = memberName(path)
         let range = path[1].range.union(path[path.count - 1].range)
         switch value {
         case let .model(configuration):
-            let names = parametersOnly ? configuration.parameterShapes.map(\.name) : configuration.memberNames + configuration.traceMemberNames
-            guard names.contains(member) else {
-                throw Diagnostic(.unknownParameter(model: path[0].name, member, suggestion: closestMatch(to: member, in: names)),
-                                 at: range)
+            if let shape = configuration.parameterShapes.first(where: { $0.name == member }) {
+                return .matrix(rows: shape.rows, cols: shape.cols)
             }
-        case .sequence, .series:
-            guard sequenceMembers.contains(member) || (member == "values"), !parametersOnly else {
+            if let slot = configuration.stateSlots.first(where: { $0.name == member }) {
+                return .matrix(rows: 1, cols: slot.width)
+            }
+            // The last pass's values have a row per step, known only when it has run.
+            switch member {
+            case "losses": return .matrix(rows: 1, cols: nil)
+            case "s": return .matrix(rows: nil, cols: configuration.stateWidth)
+            case "o", "y": return .matrix(rows: nil, cols: configuration.outputSize)
+            case _ where configuration.traceMemberNames.contains(member): return .matrix(rows: nil, cols: configuration.hiddenSize)
+            default:
+                let names = configuration.memberNames + configuration.traceMemberNames
+                throw Diagnostic(.unknownParameter(model: path[0].name, member, suggestion: closestMatch(to: member, in: names)), at: range)
+            }
+        case let .sequence(data):
+            guard sequenceMembers.contains(member) else {
                 throw Diagnostic(.expected("'inputs' or 'targets' after a sequence", found: "'\(member)'"), at: range)
             }
+            let (rows, cols) = member == "inputs" ? (data.example.inputCount, data.inputWidth) : (data.example.targetCount, data.targetWidth)
+            try Self.requireBounded(rows, cols, "\(path[0].name).\(member)", at: range)
+            return .matrix(rows: rows, cols: cols)
+        case let .series(series):
+            guard member == "values" else {
+                throw Diagnostic(.expected("'values' after a series", found: "'\(member)'"), at: range)
+            }
+            return .matrix(rows: series.values.rows, cols: 1)
         default:
             throw Diagnostic(.expected("nothing after \(value.kindDescription) '\(path[0].name)'", found: "'.\(member)'"), at: range)
+        }
+    }
+
+    // MARK: - Operators and functions
+
+    private func negationType(_ operand: ValueType, _ range: SourceRange) throws -> ValueType {
+        guard operand.isNumeric else { throw invalid("cannot negate \(operand.description)", range) }
+        return operand
+    }
+
+    /// Numbers combine with numbers and broadcast over matrices; `@` needs
+    /// inner sizes that agree, the other operators equal shapes.
+    private func binaryType(_ op: BinaryOperator, _ left: ValueType, _ right: ValueType, _ range: SourceRange) throws -> ValueType {
+        switch (left, right) {
+        case (.number, .number):
+            return .number
+        case (.matrix, .number) where op != .matmul:
+            return left
+        case (.number, .matrix) where op != .matmul:
+            return right
+        case let (.matrix(r1, c1), .matrix(r2, c2)) where op == .matmul:
+            if let c1, let r2, c1 != r2 {
+                let shapes = r1 != nil && c2 != nil ? "\(r1!)×\(c1) @ \(r2)×\(c2!)" : "the left has \(c1) columns, the right \(r2) rows"
+                throw invalid("matrix product needs inner sizes to agree: \(shapes)", range)
+            }
+            if let r1, let c2 { try Self.requireBounded(r1, c2, "the matrix product", at: range) }
+            return .matrix(rows: r1, cols: c2)
+        case let (.matrix(r1, c1), .matrix(r2, c2)):
+            if let r1, let r2, let c1, let c2, r1 != r2 || c1 != c2 {
+                throw invalid("'\(op.rawValue)' needs equal shapes: \(r1)×\(c1) and \(r2)×\(c2) (use @ for the matrix product)", range)
+            }
+            if let r1, let r2, r1 != r2 {
+                throw invalid("'\(op.rawValue)' needs equal shapes: the left has \(r1) rows, the right \(r2)", range)
+            }
+            if let c1, let c2, c1 != c2 {
+                throw invalid("'\(op.rawValue)' needs equal shapes: the left has \(c1) columns, the right \(c2) (use @ for the matrix product)", range)
+            }
+            return .matrix(rows: r1 ?? r2, cols: c1 ?? c2)
+        default:
+            throw invalid("cannot apply '\(op.rawValue)' to \(left.description) and \(right.description)", range)
+        }
+    }
+
+    /// The function exists and has its number of arguments.
+    private func checkCall(_ name: Identifier, _ count: Int, _ range: SourceRange) throws {
+        guard let arity = expressionFunctions[name.name] else {
+            throw Diagnostic(.unknownFunction(name.name, suggestion: closestMatch(to: name.name, in: expressionFunctions.keys.sorted())), at: name.range)
+        }
+        guard count == arity else {
+            throw Diagnostic(.wrongArgumentCount(function: name.name, expected: arity == 1 ? "1 argument" : "\(arity) arguments", got: count),
+                             at: range)
+        }
+    }
+
+    private func callType(_ function: String, _ argument: ValueType, _ range: SourceRange) throws -> ValueType {
+        guard case let .matrix(rows, cols) = argument else {
+            guard argument == .number else { throw invalid("\(function) needs a matrix or a number, got \(argument.description)", range) }
+            // A number is a 1×1 matrix to the functions that return matrices.
+            switch function {
+            case "shape": return .matrix(rows: 1, cols: 2)
+            case "transpose": return .matrix(rows: 1, cols: 1)
+            default: return .number
+            }
+        }
+        switch function {
+        case "shape": return .matrix(rows: 1, cols: 2)
+        case "transpose": return .matrix(rows: cols, cols: rows)
+        case "abs", "log", "exp", "sqrt": return argument
+        default: return .number
+        }
+    }
+
+    // MARK: - Indexing
+
+    /// An index is a number; a constant one must be whole.
+    private func checkIndexType(_ type: ValueType, _ index: Expression) throws {
+        guard type == .number else { throw invalid("an index must be a whole number, this is \(type.description)", index.range) }
+        if let x = Self.constant(index), x != x.rounded() {
+            throw invalid("an index must be a whole number, this is \(NumberFormatting.roundTrip(x))", index.range)
+        }
+    }
+
+    /// 0-based: `m[i, j]` a number, `m[i]` and `m[i, :]` row i (1×c), `m[:, j]`
+    /// column j (r×1); a constant index is checked against a known size.
+    private func indexType(_ base: ValueType, _ indices: [Expression?], _ range: SourceRange) throws -> ValueType {
+        guard case let .matrix(rows, cols) = base else { throw invalid("cannot index \(base.description)", range) }
+        func checkRange(_ index: Expression?, _ limit: Int?, _ axis: String) throws {
+            guard let index, let limit, let x = Self.constant(index) else { return }
+            guard x >= 0 && x < Double(limit) else {
+                throw invalid("\(axis) index \(NumberFormatting.roundTrip(x)) is out of range for \(base.description) (0 to \(limit - 1))", index.range)
+            }
+        }
+        try checkRange(indices[0], rows, "row")
+        if indices.count == 2 { try checkRange(indices[1], cols, "column") }
+        switch (indices.count == 2 ? (indices[0] != nil, indices[1] != nil) : (indices[0] != nil, false)) {
+        case (true, true): return .number
+        case (true, false): return .matrix(rows: 1, cols: cols)
+        case (false, true): return .matrix(rows: rows, cols: 1)
+        case (false, false): return base
+        }
+    }
+
+    /// The value of a number written in the script (`3`, `-1`, `(2)`), if the index is one.
+    private static func constant(_ expression: Expression) -> Double? {
+        switch expression.kind {
+        case let .number(x): return x
+        case let .negate(operand):
+            if case let .number(x) = operand.kind { return -x }
+            return nil
+        default: return nil
+        }
+    }
+
+    // MARK: - Sizes
+
+    /// The number of elements of a rows×cols value, nil when it overflows `Int`.
+    static func elementCount(_ rows: Int, _ cols: Int) -> Int? {
+        let (count, overflow) = rows.multipliedReportingOverflow(by: cols)
+        return overflow ? nil : count
+    }
+
+    /// An error, before anything is allocated, when a rows×cols value would be
+    /// larger than `maxResultElements`: in the checker when the shapes are
+    /// known, while running (`whileRunning`, exit 70) when they were not.
+    static func requireBounded(_ rows: Int, _ cols: Int, _ what: String, at range: SourceRange, whileRunning: Bool = false) throws {
+        let count = elementCount(rows, cols)
+        if let count, count <= maxResultElements { return }
+        let elements = count.map { "\($0) elements" } ?? "more than \(Int.max) elements"
+        throw Diagnostic(.resultTooLarge("\(what) would be \(rows)×\(cols) (\(elements))", limit: maxResultElements, whileRunning: whileRunning),
+                         at: range)
+    }
+
+    // MARK: - Statements that use values
+
+    /// `expect A op B`: numbers with numbers, strings with strings (`==` only),
+    /// a matrix with a number (every element) or with a matrix of its shape.
+    func checkComparison(_ left: ValueType, _ op: ComparisonOperator, _ right: ValueType, _ range: SourceRange) throws {
+        switch (left, right) {
+        case (.number, .number), (.matrix, .number):
+            return
+        case (.string, .string):
+            guard op == .equal else { throw invalid("strings can only be compared with ==", range) }
+        case let (.matrix(r1, c1), .matrix(r2, c2)):
+            if let r1, let r2, r1 != r2 { throw invalid("cannot compare \(left.description) with \(right.description)", range) }
+            if let c1, let c2, c1 != c2 { throw invalid("cannot compare \(left.description) with \(right.description)", range) }
+        default:
+            throw invalid("cannot compare \(left.description) with \(right.description)", range)
+        }
+    }
+
+    /// `plot EXPR`: a number or a matrix.
+    func checkPlot(_ type: ValueType, _ range: SourceRange) throws {
+        guard type.isNumeric else {
+            throw invalid("plot needs numbers: a vector draws a line, a matrix a heat map; this is \(type.description)", range)
         }
     }
 }

@@ -13,6 +13,10 @@ public struct Checker {
     public static let maxDimension = 65_536
     /// Largest number of parameters a model may have (keeps memory bounded).
     public static let maxParameters = 20_000_000
+    /// Most elements an expression's value may have (160 MB of Float64): as
+    /// many as the largest model has parameters, so any parameter can be shown
+    /// and computed with. Checked before anything is allocated.
+    public static let maxResultElements = maxParameters
 
     public init(symbols: SymbolTable, readFile: ((String) throws -> String)? = nil) {
         self.symbols = symbols
@@ -181,11 +185,10 @@ public struct Checker {
             }
             return .trace(model: model.name, sequence: sequence.name, loss: try lookupLoss(loss), export: export)
         case let .plot(expression):
-            try checkExpression(expression)
+            try checkPlot(try checkExpression(expression), expression.range)
             return .plot(expression)
         case let .binding(name, expression):
-            try checkExpression(expression)
-            symbols.declare(name.name, .value)
+            symbols.declare(name.name, .value(try checkExpression(expression)))
             return .binding(name: name.name, expression)
         case let .gradcheck(model, sequence, loss):
             _ = try lookupSequence(sequence)
@@ -246,8 +249,7 @@ public struct Checker {
             return .train(model: model.name, sequence: sequence.name, loss: lossKind, optimizer: optimizer.name,
                           options: training, reportEvery: reportEvery, validation: validation)
         case let .expect(left, op, right, tolerance):
-            try checkExpression(left)
-            try checkExpression(right)
+            try checkComparison(try checkExpression(left), op, try checkExpression(right), statement.range)
             if let tolerance, tolerance.value < 0 {
                 throw Diagnostic(.valueOutOfRange("tolerance", value: tolerance.text, allowed: "0 or more"), at: tolerance.range)
             }

@@ -7,10 +7,39 @@ enum DataFiles {
         var detail: String
     }
 
+    /// A data file's text as every reader sees it: without a leading
+    /// byte-order mark, and with every line end ("\r\n", or a lone "\r")
+    /// written "\n", so `chars of`, `file` and `lines of` agree on what a
+    /// line end is (a `\r` that ends a line is never a symbol).
+    static func normalized(_ text: String) -> String {
+        let text = TextDecoding.droppingByteOrderMark(text)
+        guard text.utf8.contains(UInt8(ascii: "\r")) else { return text }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var previousWasCR = false
+        for b in text.utf8 {
+            if b == UInt8(ascii: "\r") {
+                bytes.append(UInt8(ascii: "\n"))
+                previousWasCR = true
+                continue
+            }
+            if !(b == UInt8(ascii: "\n") && previousWasCR) { bytes.append(b) }
+            previousWasCR = false
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Lines without their terminators ("\n", "\r\n" or a lone "\r"). In Swift
     /// "\r\n" is one Character, so it must be named as a separator of its own.
     static func lines(_ text: String) -> [Substring] {
         text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+    }
+
+    /// Lines holding only spaces and tabs (the empty piece after a final line end is no line).
+    static func blankLineCount(_ text: String) -> Int {
+        var all = lines(text)
+        if all.last?.isEmpty == true { all.removeLast() }
+        return all.filter { trimmed($0).isEmpty }.count
     }
 
     static func trimmed(_ s: Substring) -> Substring {

@@ -100,6 +100,10 @@ public struct SeriesData: Equatable, Sendable {
 public struct DatasetData: Equatable, Sendable {
     public var name: String
     public var sequences: [SequenceData]
+    /// `lines of`: the file's lines that gave no sequence, blank ones and
+    /// (predicting next, without `<stop>`) ones of a single symbol.
+    public var blankLines = 0
+    public var oneSymbolLines = 0
 }
 
 /// Everything a name can stand for.
@@ -111,8 +115,8 @@ public enum SymbolValue: Equatable, Sendable {
     case model(ModelConfiguration)
     case loss(LossKind)
     case optimizer(OptimizerSettings)
-    /// A `let` binding; its value lives in the session state.
-    case value
+    /// A `let` binding, with its value's type; the value lives in the session state.
+    case value(ValueType)
 
     /// "a vocabulary", "a model", …
     public var kindDescription: String {

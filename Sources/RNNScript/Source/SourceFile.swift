@@ -1,7 +1,10 @@
 /// A script's text with its name, and the mapping from byte offsets to
 /// 1-based line and column (columns count Unicode scalars).
 public struct SourceFile: Sendable {
+    /// The name as diagnostics show it: control characters escaped
+    /// (`TextDecoding.printable`), so that a diagnostic stays one line.
     public let name: String
+    /// The text, without a leading byte-order mark (editors on Windows write one).
     public let text: String
     let bytes: [UInt8]
     private let lineStarts: [Int]
@@ -9,10 +12,10 @@ public struct SourceFile: Sendable {
     public let firstLine: Int
 
     public init(name: String, text: String, firstLine: Int = 1) {
-        self.name = name
-        self.text = text
+        self.name = TextDecoding.printable(name)
+        self.text = TextDecoding.droppingByteOrderMark(text)
         self.firstLine = firstLine
-        self.bytes = Array(text.utf8)
+        self.bytes = Array(self.text.utf8)
         var starts = [0]
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
         self.lineStarts = starts
@@ -69,5 +72,74 @@ public struct SourceRange: Equatable, Sendable {
     public init(_ start: Int, _ end: Int) { self.start = start; self.end = max(end, start) }
     public func union(_ other: SourceRange) -> SourceRange {
         SourceRange(min(start, other.start), max(end, other.end))
+    }
+}
+
+/// Bytes read from a file turned into text: UTF-8 only (an invalid byte is an
+/// error naming its line and offset, never a silent U+FFFD), a leading
+/// byte-order mark dropped; and names made safe to print on one line.
+public enum TextDecoding {
+    /// Where a file stops being UTF-8.
+    public struct InvalidUTF8: Error, Equatable, Sendable, CustomStringConvertible {
+        /// 1-based line of the first invalid byte.
+        public var line: Int
+        /// 0-based byte offset of the first invalid byte in the file.
+        public var offset: Int
+        public var byte: UInt8
+
+        public var description: String {
+            let hex = String(byte, radix: 16, uppercase: true)
+            return "not UTF-8: byte 0x\(hex.count < 2 ? "0" : "")\(hex) at line \(line) (byte offset \(offset)); save it as UTF-8"
+        }
+    }
+
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// The text of a file's bytes, without a leading byte-order mark.
+    public static func decode(_ bytes: [UInt8]) throws(InvalidUTF8) -> String {
+        let start = bytes.starts(with: byteOrderMark) ? 3 : 0
+        let body = bytes[start...]
+        if let text = String(validating: body, as: UTF8.self) { return text }
+        // Find the first invalid byte (the fast path above only says there is one).
+        var iterator = body.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var offset = start, line = 1
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case let .valid(scalar):
+                if scalar.count == 1 && scalar.first == UInt8(ascii: "\n") { line += 1 }
+                offset += scalar.count
+            case .error:
+                throw InvalidUTF8(line: line, offset: offset, byte: bytes[offset])
+            case .emptyInput:
+                // Not reached: the validation above failed somewhere.
+                throw InvalidUTF8(line: line, offset: max(offset - 1, 0), byte: bytes.last ?? 0)
+            }
+        }
+    }
+
+    /// The text without a leading U+FEFF.
+    public static func droppingByteOrderMark(_ text: String) -> String {
+        text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
+    }
+
+    /// A name (a file name, a path from a script) safe to print on one line:
+    /// control characters (C0, DEL, C1) written as escapes, `\n`, `\t`, `\u{1B}`.
+    public static func printable(_ name: String) -> String {
+        func isControl(_ s: Unicode.Scalar) -> Bool { s.value < 0x20 || (0x7F...0x9F).contains(s.value) }
+        guard name.unicodeScalars.contains(where: isControl) else { return name }
+        var out = ""
+        for scalar in name.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where isControl(scalar):
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\u{" + (hex.count < 2 ? "0" : "") + hex + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

@@ -28,7 +28,9 @@ public struct SymbolLiteral: Equatable, Sendable {
 }
 
 /// A bracketed literal: numbers, symbols and nested lists.
-public indirect enum Literal: Equatable, Sendable {
+/// Not `indirect`: a list holds its items in an array already, and a number
+/// stored inline saves a heap object per item of a large literal.
+public enum Literal: Equatable, Sendable {
     case number(NumberLiteral)
     case symbol(SymbolLiteral)
     case list([Literal], SourceRange)
@@ -63,8 +65,68 @@ public struct Expression: Equatable, Sendable {
         case index(Expression, [Expression?])
         case literal(Literal)
     }
-    public var kind: Kind
-    public var range: SourceRange
+    public let kind: Kind
+    public let range: SourceRange
+    /// How many levels the expression nests, as written: 1 for a number or a
+    /// name, one more for each operator, call, index or pair of parentheses
+    /// around it (`-(a + b)` is 4). The parser rejects an expression deeper
+    /// than `Parser.expressionDepthLimit`, so everything that walks the tree
+    /// recursively stays within a thread's stack.
+    public let depth: Int
+
+    /// An expression whose depth follows from its parts.
+    public init(kind: Kind, range: SourceRange) {
+        self.init(kind: kind, range: range, depth: 1 + kind.children.reduce(0) { max($0, $1.depth) })
+    }
+
+    /// `depth` given: a parenthesised expression is one level deeper than its contents.
+    init(kind: Kind, range: SourceRange, depth: Int) {
+        self.kind = kind
+        self.range = range
+        self.depth = depth
+    }
+}
+
+extension Expression {
+    /// Computes a result for every node, children before their parent, with
+    /// stacks on the heap instead of recursion: an expression's depth costs
+    /// memory, never the thread's stack (the checker and the interpreter walk
+    /// expressions this way). `enter` sees each node before its children, to
+    /// reject it early; `combine` gets a node and its children's results, in
+    /// the order of `Kind.children`.
+    func fold<Result>(enter: (Expression) throws -> Void = { _ in },
+                      _ combine: (Expression, [Result]) throws -> Result) rethrows -> Result {
+        var pending: [(node: Expression, childrenDone: Bool)] = [(self, false)]
+        var results: [Result] = []
+        while let (node, childrenDone) = pending.popLast() {
+            let children = node.kind.children
+            if !childrenDone {
+                try enter(node)
+                if !children.isEmpty {
+                    pending.append((node, true))
+                    for child in children.reversed() { pending.append((child, false)) }
+                    continue
+                }
+            }
+            let operands = Array(results[(results.count - children.count)...])
+            results.removeLast(children.count)
+            results.append(try combine(node, operands))
+        }
+        return results[0]
+    }
+}
+
+extension Expression.Kind {
+    /// The sub-expressions, in evaluation order.
+    var children: [Expression] {
+        switch self {
+        case .number, .string, .path, .gradient, .loss, .predict, .gradcheck, .literal: return []
+        case let .call(_, arguments): return arguments
+        case let .negate(operand): return [operand]
+        case let .binary(_, left, right): return [left, right]
+        case let .index(base, indices): return [base] + indices.compactMap { $0 }
+        }
+    }
 }
 
 public enum BinaryOperator: String, Equatable, Sendable {
@@ -74,14 +136,23 @@ public enum BinaryOperator: String, Equatable, Sendable {
 public enum ComparisonOperator: String, Equatable, Sendable, CaseIterable {
     case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=", equal = "=="
 
-    /// Whether `a op b` holds; `==` without a tolerance allows a relative 1e-9.
+    /// Whether `a op b` holds; `==` without a tolerance allows a relative 1e-9:
+    ///
+    ///     a == b  ⇔  |a − b| ≤ tol,   tol = `within` or 1e-9 · max(1, |b|)
+    ///
+    /// Infinities are equal only to the same infinity (their difference would
+    /// be NaN, and a tolerance scaled by |b| = ∞ would accept anything); NaN is
+    /// equal to nothing, itself included, and every ordering with NaN is false.
     public func holds(_ a: Double, _ b: Double, tolerance: Double?) -> Bool {
         switch self {
         case .less: return a < b
         case .lessEqual: return a <= b
         case .greater: return a > b
         case .greaterEqual: return a >= b
-        case .equal: return abs(a - b) <= (tolerance ?? 1e-9 * max(1, abs(b)))
+        case .equal:
+            if a == b { return true }
+            guard a.isFinite && b.isFinite else { return false }
+            return abs(a - b) <= (tolerance ?? 1e-9 * max(1, abs(b)))
         }
     }
 }

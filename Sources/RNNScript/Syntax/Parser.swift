@@ -5,11 +5,20 @@
 public struct Parser {
     private var tokens: [Token]
     private var index = 0
-    private var depth = 0
+    /// Brackets open around what is being parsed (see `openBracket(at:)`).
+    private var bracketDepth = 0
+    /// Levels of an expression open around what is being parsed (see `enter(at:)`).
+    private var openLevels = 0
     public private(set) var diagnostics: [Diagnostic]
 
-    /// Deeper bracket or expression nesting than this is an error, not a stack overflow.
+    /// Brackets nested deeper than this (parentheses, a call's, an index's,
+    /// a literal's) are an error: the parser recurses once per bracket.
     public static let nestingLimit = 48
+    /// The deepest expression accepted (`Expression.depth`: operators, calls,
+    /// indexing and parentheses each add a level). The checker and the
+    /// interpreter walk expressions without recursion; what does recurse
+    /// (freeing a tree, comparing two) stays far within a thread's stack.
+    public static let expressionDepthLimit = 256
 
     public init(_ source: SourceFile) {
         var lexer = Lexer(source)
@@ -103,11 +112,34 @@ public struct Parser {
         while check(.newline) { advance() }
     }
 
-    private mutating func nest<T>(_ body: (inout Parser) throws -> T) throws -> T {
-        depth += 1
-        defer { depth -= 1 }
-        if depth > Self.nestingLimit { throw Diagnostic(.nestingTooDeep(limit: Self.nestingLimit), at: current.range) }
-        return try body(&self)
+    /// Opens a bracket: `(`, a call's `(`, an index's `[` or a literal's `[`.
+    /// Balanced by `bracketDepth -= 1`.
+    private mutating func openBracket(at token: Token) throws {
+        guard bracketDepth < Self.nestingLimit else {
+            throw Diagnostic(.nestingTooDeep(limit: Self.nestingLimit), at: token.range)
+        }
+        bracketDepth += 1
+    }
+
+    /// Enters one level of an expression before parsing what it encloses (an
+    /// operand of `-` or of a binary operator, parenthesised contents, a call's
+    /// arguments, indices): the enclosed expression is at least one level
+    /// deeper still, so the level that reaches the limit is an error at
+    /// `token`, found before the parser recurses any further. Balanced by
+    /// `openLevels -= 1`.
+    private mutating func enter(at token: Token) throws {
+        guard openLevels + 1 < Self.expressionDepthLimit else {
+            throw Diagnostic(.expressionTooDeep(limit: Self.expressionDepthLimit), at: token.range)
+        }
+        openLevels += 1
+    }
+
+    /// A new node, or an error at `token` (its operator or opening bracket) if
+    /// it nests deeper than the limit: a left-nested chain like `1 + 1 + … + 1`
+    /// grows one level per operator without the parser recursing.
+    private func bounded(_ expression: Expression, at token: Token) throws -> Expression {
+        guard expression.depth > Self.expressionDepthLimit else { return expression }
+        throw Diagnostic(.expressionTooDeep(limit: Self.expressionDepthLimit), at: token.range)
     }
 
     /// Records an error, unless it is about a token the lexer already reported
@@ -133,7 +165,8 @@ public struct Parser {
         }
     }
 
-    private static let statementKeywords: Set<Keyword> = [
+    /// The keywords that begin a statement (each has a `:help` topic).
+    static let statementKeywords: Set<Keyword> = [
         .seed, .vocab, .sequence, .model, .set, .optimizer, .forward, .backward, .show,
         .gradcheck, .jacobian, .train, .expect, .save, .load, .precision, .series, .dataset, .split, .sample, .let,
         .flow, .decompose, .compare, .gates, .trace, .plot,
@@ -148,6 +181,8 @@ public struct Parser {
             while check(.newline) || check(.semicolon) { advance() }
             if check(.endOfInput) { break }
             let before = index
+            openLevels = 0
+            bracketDepth = 0
             do {
                 let statement = try parseStatement()
                 statements.append(statement)
@@ -472,18 +507,18 @@ public struct Parser {
 
     /// literal ::= signed-number | symbol | '[' (literal (',' literal)* ','?)? ']'
     mutating func parseLiteral() throws -> Literal {
-        try nest { parser in
-            if parser.check(.leftBracket) {
-                let open = parser.advance()
-                var items: [Literal] = []
-                try parser.parseListItems { p in items.append(try p.parseLiteral()) }
-                return .list(items, SourceRange(open.range.start, parser.previous.range.end))
-            }
-            switch parser.current.kind {
-            case .character, .string, .specialToken: return .symbol(try parser.parseSymbol())
-            case .integer, .number, .minus, .plus: return .number(try parser.parseSignedNumber())
-            default: throw parser.error(expected: "a number, a symbol or '['")
-            }
+        if check(.leftBracket) {
+            try openBracket(at: current)
+            defer { bracketDepth -= 1 }
+            let open = advance()
+            var items: [Literal] = []
+            try parseListItems { p in items.append(try p.parseLiteral()) }
+            return .list(items, SourceRange(open.range.start, previous.range.end))
+        }
+        switch current.kind {
+        case .character, .string, .specialToken: return .symbol(try parseSymbol())
+        case .integer, .number, .minus, .plus: return .number(try parseSignedNumber())
+        default: throw error(expected: "a number, a symbol or '['")
         }
     }
 
@@ -894,40 +929,62 @@ public struct Parser {
     }
 
     // MARK: - Expressions
+    //
+    // Operators are parsed by loops, not by recursion: only brackets recurse
+    // (parentheses, calls, indices), at most `nestingLimit` deep, so the
+    // deepest expression accepted parses on a thread with a 512 KiB stack in
+    // a debug build. Leaves are parsed apart (`parseOperand`) to keep the
+    // frames on that path small.
 
     /// expression ::= term (('+' | '-') term)*
     mutating func parseExpression() throws -> Expression {
-        try nest { parser in
-            var left = try parser.parseTerm()
-            while parser.check(.plus) || parser.check(.minus) {
-                let op: BinaryOperator = parser.advance().kind == .plus ? .add : .subtract
-                let right = try parser.parseTerm()
-                left = Expression(kind: .binary(op, left, right), range: left.range.union(right.range))
+        var left = try parseTerm()
+        while check(.plus) || check(.minus) {
+            let token = advance()
+            let right: Expression
+            do {
+                try enter(at: token)
+                defer { openLevels -= 1 }
+                right = try parseTerm()
             }
-            return left
+            let op: BinaryOperator = token.kind == .plus ? .add : .subtract
+            left = try bounded(Expression(kind: .binary(op, left, right), range: left.range.union(right.range)), at: token)
         }
+        return left
     }
 
     /// term ::= unary (('*' | '/' | '@') unary)*
     mutating func parseTerm() throws -> Expression {
         var left = try parseUnary()
         while check(.star) || check(.slash) || check(TokenKind.at) {
-            let kind = advance().kind
-            let op: BinaryOperator = kind == .star ? .multiply : kind == .slash ? .divide : .matmul
-            let right = try parseUnary()
-            left = Expression(kind: .binary(op, left, right), range: left.range.union(right.range))
+            let token = advance()
+            let right: Expression
+            do {
+                try enter(at: token)
+                defer { openLevels -= 1 }
+                right = try parseUnary()
+            }
+            let op: BinaryOperator = token.kind == .star ? .multiply : token.kind == .slash ? .divide : .matmul
+            left = try bounded(Expression(kind: .binary(op, left, right), range: left.range.union(right.range)), at: token)
         }
         return left
     }
 
     /// unary ::= '-' unary | postfix
     mutating func parseUnary() throws -> Expression {
-        if check(.minus) {
-            let start = advance().range.start
-            let operand = try nest { try $0.parseUnary() }
-            return Expression(kind: .negate(operand), range: SourceRange(start, operand.range.end))
+        guard check(.minus) else { return try parsePostfix() }
+        // `- - x` is read as a run of signs, then the operand.
+        var signs: [Token] = []
+        defer { openLevels -= signs.count }
+        while check(.minus) {
+            try enter(at: current)
+            signs.append(advance())
         }
-        return try parsePostfix()
+        var operand = try parsePostfix()
+        for sign in signs.reversed() {
+            operand = try bounded(Expression(kind: .negate(operand), range: SourceRange(sign.range.start, operand.range.end)), at: sign)
+        }
+        return operand
     }
 
     /// postfix ::= primary ('[' index (',' index)* ']')*
@@ -935,7 +992,11 @@ public struct Parser {
     mutating func parsePostfix() throws -> Expression {
         var base = try parsePrimary()
         while check(.leftBracket) {
-            advance()
+            let open = advance()
+            try openBracket(at: open)
+            defer { bracketDepth -= 1 }
+            try enter(at: open)
+            defer { openLevels -= 1 }
             var indices: [Expression?] = []
             repeat {
                 skipNewlines()
@@ -943,7 +1004,7 @@ public struct Parser {
                 skipNewlines()
             } while match(.comma)
             try expect(.rightBracket, "']' after the index")
-            base = Expression(kind: .index(base, indices), range: SourceRange(base.range.start, previous.range.end))
+            base = try bounded(Expression(kind: .index(base, indices), range: SourceRange(base.range.start, previous.range.end)), at: open)
         }
         return base
     }
@@ -953,6 +1014,33 @@ public struct Parser {
     ///           | 'gradcheck' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER
     ///           | call | '(' expression ')' | '[' (literal (',' literal)* ','?)? ']'
     mutating func parsePrimary() throws -> Expression {
+        switch current.kind {
+        case .leftParen:
+            let open = advance()
+            skipNewlines()
+            let inner: Expression
+            do {
+                try openBracket(at: open)
+                defer { bracketDepth -= 1 }
+                try enter(at: open)
+                defer { openLevels -= 1 }
+                inner = try parseExpression()
+            }
+            skipNewlines()
+            try expect(.rightParen, "')'")
+            return try bounded(Expression(kind: inner.kind, range: SourceRange(open.range.start, previous.range.end), depth: inner.depth + 1),
+                               at: open)
+        case .identifier where peek().kind == .leftParen, .keyword(.norm) where peek().kind == .leftParen:
+            return try parseCall()
+        default:
+            return try parseOperand()
+        }
+    }
+
+    /// The primaries that enclose no expression: numbers, strings, paths,
+    /// `grad`, `loss`, `gradcheck`, `predict` and matrix literals (kept out of
+    /// `parsePrimary`, which nested expressions recurse through).
+    private mutating func parseOperand() throws -> Expression {
         let token = current
         let start = token.range.start
         switch token.kind {
@@ -985,23 +1073,9 @@ public struct Parser {
             advance()
             let (model, sequence) = try parseModelOnSequence()
             return Expression(kind: .predict(model: model, sequence: sequence), range: SourceRange(start, previous.range.end))
-        case .keyword(.norm) where peek().kind == .leftParen:
-            advance()
-            return try parseCall(Identifier(name: token.value, range: token.range))
         case .identifier:
-            if peek().kind == .leftParen {
-                advance()
-                return try parseCall(Identifier(name: token.value, range: token.range))
-            }
             let path = try parsePath()
             return Expression(kind: .path(path), range: SourceRange(start, previous.range.end))
-        case .leftParen:
-            advance()
-            skipNewlines()
-            let inner = try parseExpression()
-            skipNewlines()
-            try expect(.rightParen, "')'")
-            return Expression(kind: inner.kind, range: SourceRange(start, previous.range.end))
         case .leftBracket:
             let literal = try parseLiteral()
             return Expression(kind: .literal(literal), range: literal.range)
@@ -1011,9 +1085,13 @@ public struct Parser {
     }
 
     /// call ::= (IDENTIFIER | 'norm') '(' (expression (',' expression)*)? ')'
-    /// (`name` is the IDENTIFIER or 'norm', already consumed.)
-    private mutating func parseCall(_ name: Identifier) throws -> Expression {
-        try expect(.leftParen, "'('")
+    private mutating func parseCall() throws -> Expression {
+        let nameToken = advance()
+        let open = try expect(.leftParen, "'('")
+        try openBracket(at: open)
+        defer { bracketDepth -= 1 }
+        try enter(at: nameToken)
+        defer { openLevels -= 1 }
         var arguments: [Expression] = []
         skipNewlines()
         if !check(.rightParen) {
@@ -1026,6 +1104,7 @@ public struct Parser {
             }
         }
         try expect(.rightParen, "')' after the arguments")
-        return Expression(kind: .call(name, arguments), range: SourceRange(name.range.start, previous.range.end))
+        let name = Identifier(name: nameToken.value, range: nameToken.range)
+        return try bounded(Expression(kind: .call(name, arguments), range: SourceRange(name.range.start, previous.range.end)), at: nameToken)
     }
 }
