@@ -38,3 +38,16 @@ let package = Package(
         .testTarget(name: "RNNScriptTests", dependencies: ["RNNScript", "RNNScriptCLI"]),
     ]
 )
+
+// libFuzzer targets (Sources/FuzzTargets, run by scripts/fuzz). They exist
+// only when RNNSCRIPT_FUZZ is set: their files define LLVMFuzzerTestOneInput
+// and no main, so they link only with --sanitize=fuzzer, and the ordinary
+// `swift build` / `swift test` never compile them.
+if Context.environment["RNNSCRIPT_FUZZ"] != nil {
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["RNNScript"], path: "Sources/FuzzTargets/FuzzSupport"))
+    for name in ["FuzzScript", "FuzzData", "FuzzWeights", "FuzzEval"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["RNNScript", "FuzzSupport"],
+                                                 path: "Sources/FuzzTargets/\(name)"))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}
