@@ -97,14 +97,30 @@ static void *scratch_for(int which, size_t bytes) {
 /// reads B as unit-stride rows, never a row of a large matrix per step
 /// (whose 4 KiB strides alias in the L1 cache and the TLB).
 #define PANELS_BODY(T, PW)                                                                        \
-    for (long j0 = 0, block = 0; j0 < n; j0 += PW, block++) {                                     \
-        T *panel = panels + block * k * PW;                                                       \
-        long w = n - j0 < PW ? n - j0 : PW;                                                       \
+    const long blocks = (n + PW - 1) / PW;                                                        \
+    if (transB) {                                                                                 \
+        /* op(B)[p][j] = b[j·ldb + p]: walk B's rows (j) in order, each one a column of a panel. */ \
+        for (long block = 0; block < blocks; block++) {                                           \
+            T *panel = panels + block * k * PW;                                                   \
+            long j0 = block * PW, w = n - j0 < PW ? n - j0 : PW;                                  \
+            for (long j = 0; j < w; j++)                                                          \
+                for (long p = 0; p < k; p++) panel[p * PW + j] = b[(j0 + j) * ldb + p];           \
+            for (long p = 0; p < k; p++)                                                          \
+                for (long j = w; j < PW; j++) panel[p * PW + j] = 0;                              \
+        }                                                                                         \
+    } else {                                                                                      \
+        /* Row p of B in order, cut across the panels (sequential reads of a large B). */         \
         for (long p = 0; p < k; p++) {                                                            \
-            T *row = panel + p * PW;                                                              \
-            if (transB) for (long j = 0; j < w; j++) row[j] = b[(j0 + j) * ldb + p];              \
-            else for (long j = 0; j < w; j++) row[j] = b[p * ldb + j0 + j];                       \
-            for (long j = w; j < PW; j++) row[j] = 0;                                             \
+            const T *row = b + p * ldb;                                                           \
+            for (long block = 0; block < blocks; block++) {                                       \
+                T *dst = panels + block * k * PW + p * PW;                                        \
+                long j0 = block * PW, w = n - j0 < PW ? n - j0 : PW;                              \
+                if (w == PW) __builtin_memcpy(dst, row + j0, sizeof(T) * PW);                     \
+                else {                                                                            \
+                    for (long j = 0; j < w; j++) dst[j] = row[j0 + j];                            \
+                    for (long j = w; j < PW; j++) dst[j] = 0;                                     \
+                }                                                                                 \
+            }                                                                                     \
         }                                                                                         \
     }
 

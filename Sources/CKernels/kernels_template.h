@@ -101,22 +101,17 @@ static void KNAME(gemm)(long m, long n, long k, const KT *a, long ars, long acs,
     for (; j + KW <= n; j += KW) KNAME(rows_1)(m, k, a, ars, acs, b + j, ldb, beta, c + j, ldc);
     if (j < n) KNAME(columns)(m, j, n, k, a, ars, acs, b, ldb, beta, c, ldc);
 }
-/// Every row of C against `nv` vectors of one panel slice, A packed (see gemm_packed).
-static inline __attribute__((always_inline)) void KNAME(packed_rows)(
-    const int nv, long m, long k, long ks, long p0, const KT *ap, const KT *b, long pw, int bt, KT *c, long ldc) {
-#define KBLOCK(mr_, i_) KNAME(block)(mr_, nv, ks, ap + ((i_) / KMR) * k * KMR + p0 * KMR, 1, KMR, b, pw, bt, c + (i_) * ldc, ldc)
-    long i = 0;
-    for (; i + KMR <= m; i += KMR) KBLOCK(KMR, i);
-    // The last block's rows, as one block (its rows past m are never read: they are the zero padding).
-    switch (m - i) {
-    case 0: break;
-    case 1: KBLOCK(1, i); break;
-    case 2: KBLOCK(2, i); break;
-    case 3: KBLOCK(3, i); break;
-    case 4: KBLOCK(KMR > 4 ? 4 : 1, i); break;
-    default: KBLOCK(KMR > 5 ? 5 : 1, i); break;
-    }
-#undef KBLOCK
+/// One row block (`mr` ≤ KMR rows, a constant after inlining) against a whole
+/// panel slice of `w` columns: the block's A slice (mr × ks) stays in the L1
+/// cache while it passes every vector of the slice.
+static inline __attribute__((always_inline)) void KNAME(packed_block_row)(
+    const int mr, long w, long ks, const KT *ap, const KT *b, long pw, int bt, KT *c, long ldc) {
+    const long wide = (long)KNR * KW;
+    long j = 0;
+    for (; j + wide <= w; j += wide) KNAME(block)(mr, KNR, ks, ap, 1, KMR, b + j, pw, bt, c + j, ldc);
+    for (; j + KW <= w; j += KW) KNAME(block)(mr, 1, ks, ap, 1, KMR, b + j, pw, bt, c + j, ldc);
+    for (int r = 0; r < mr && j < w; r++)
+        KNAME(columns)(1, j, w, ks, ap + r, 1, KMR, b, pw, bt, c + r * ldc, ldc);
 }
 
 /// The product on packed operands: `ap` holds A (m × k) in blocks of KMR
@@ -128,27 +123,49 @@ static inline __attribute__((always_inline)) void KNAME(packed_rows)(
 /// still adds its terms in increasing p).
 static void KNAME(gemm_packed)(long m, long n, long k, const KT *ap, const KT *panels, long pw, long kc,
                                int beta, KT *c, long ldc) {
-    const long wide = (long)KNR * KW;
     for (long j0 = 0, panel = 0; j0 < n; j0 += pw, panel++) {
         const long w = n - j0 < pw ? n - j0 : pw;
         const KT *bp = panels + panel * k * pw;
         for (long p0 = 0; p0 < k || (k == 0 && p0 == 0); p0 += kc) {
             const long ks = k - p0 < kc ? k - p0 : kc;
             const int bt = p0 > 0 ? 1 : beta;
-            long j = 0;
-            for (; j + wide <= w; j += wide) KNAME(packed_rows)(KNR, m, k, ks, p0, ap, bp + p0 * pw + j, pw, bt, c + j0 + j, ldc);
-            for (; j + KW <= w; j += KW) KNAME(packed_rows)(1, m, k, ks, p0, ap, bp + p0 * pw + j, pw, bt, c + j0 + j, ldc);
-            for (long i = 0; i < m && j < w; i++)
-                KNAME(columns)(1, j, w, ks, ap + (i / KMR) * k * KMR + p0 * KMR + i % KMR, 1, KMR, bp + p0 * pw, pw, bt,
-                               c + i * ldc + j0, ldc);
+            const KT *bs = bp + p0 * pw;
+            long i = 0;
+#define KROWS(mr_) KNAME(packed_block_row)(mr_, w, ks, ap + (i / KMR) * k * KMR + p0 * KMR, bs, pw, bt, c + i * ldc + j0, ldc)
+            for (; i + KMR <= m; i += KMR) KROWS(KMR);
+            // The last block's rows (its rows past m are zero padding, never read).
+            switch (m - i) {
+            case 0: break;
+            case 1: KROWS(1); break;
+            case 2: KROWS(2); break;
+            case 3: KROWS(3); break;
+            case 4: KROWS(KMR > 4 ? 4 : 1); break;
+            default: KROWS(KMR > 5 ? 5 : 1); break;
+            }
+#undef KROWS
             if (k == 0) break;
         }
     }
 }
 
 /// Packs A (m × k; a[i·ars + p·acs]) for gemm_packed: blocks of KMR rows, zero-padded.
+/// The source is walked in its memory order (a transposed A column by column of op(A)).
 static void KNAME(pack_a)(long m, long k, const KT *a, long ars, long acs, KT *ap) {
-    for (long b = 0; b * KMR < m; b++) {
+    const long blocks = (m + KMR - 1) / KMR;
+    if (ars == 1 && acs != 1) {
+        for (long p = 0; p < k; p++) {
+            const KT *col = a + p * acs;
+            for (long b = 0; b < blocks; b++) {
+                KT *dst = ap + b * k * KMR + p * KMR;
+                for (int r = 0; r < KMR; r++) {
+                    long i = b * KMR + r;
+                    dst[r] = i < m ? col[i] : (KT)0;
+                }
+            }
+        }
+        return;
+    }
+    for (long b = 0; b < blocks; b++) {
         KT *blk = ap + b * k * KMR;
         for (long p = 0; p < k; p++)
             for (int r = 0; r < KMR; r++) {
