@@ -181,3 +181,5 @@ double rnn_tanh(double x) { return current->tanh(x); }
 double rnn_sigmoid(double x) { return current->sigmoid(x); }
 void rnn_tanh_array(long n, const double *x, double *y) { current->tanh_array(n, x, y); }
 void rnn_sigmoid_array(long n, const double *x, double *y) { current->sigmoid_array(n, x, y); }
+void rnn_tanh_array_f32(long n, const float *x, float *y) { current->tanh_array_f32(n, x, y); }
+void rnn_sigmoid_array_f32(long n, const float *x, float *y) { current->sigmoid_array_f32(n, x, y); }

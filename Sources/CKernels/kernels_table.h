@@ -24,6 +24,9 @@ typedef struct {
     double (*sigmoid)(double);
     void (*tanh_array)(long n, const double *x, double *y);
     void (*sigmoid_array)(long n, const double *x, double *y);
+    /// Float32 gates (gates_template.h): FastFloat's tanh and logistic.
+    void (*tanh_array_f32)(long n, const float *x, float *y);
+    void (*sigmoid_array_f32)(long n, const float *x, float *y);
 } rnn_kernel_table;
 
 extern const rnn_kernel_table rnn_kernels_portable;

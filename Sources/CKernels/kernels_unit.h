@@ -1,6 +1,7 @@
 // The body of one instruction-set unit: the double and single precision
 // products from kernels_template.h and the elementary functions of
 // elementary.h, collected into a kernel table named by UNIT_TABLE.
+// and the Float32 activations of gates_template.h.
 // Expects UNIT(x) (a name suffixer) and the vector shapes D_* and S_*.
 #include "elementary.h"
 #include "kernels_table.h"
@@ -33,6 +34,12 @@
 #undef KNW
 #undef KNAME
 
+#define GW S_KW
+#define GNAME(x) UNIT(x##_f32g)
+#include "gates_template.h"
+#undef GW
+#undef GNAME
+
 static double UNIT(exp)(double x) { return rnn_exp_f64(x); }
 static double UNIT(log)(double x) { return rnn_log_f64(x); }
 static double UNIT(log1p)(double x) { return rnn_log1p_f64(x); }
@@ -52,4 +59,5 @@ const rnn_kernel_table UNIT_TABLE = {
     UNIT(pack_a_f64), UNIT(pack_a_f32),
     UNIT(exp), UNIT(log), UNIT(log1p), UNIT(tanh), UNIT(sigmoid),
     UNIT(tanh_array), UNIT(sigmoid_array),
+    UNIT(tanh_array_f32g), UNIT(sigmoid_array_f32g),
 };

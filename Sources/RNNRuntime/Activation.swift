@@ -34,8 +34,8 @@ public enum Activation: String, CaseIterable, Sendable {
     /// s = σ(a) over `count` elements, the switch hoisted out of the loop so it vectorises.
     @inline(__always) func apply<F: RNNScalar>(_ a: UnsafePointer<F>, into s: UnsafeMutablePointer<F>, count: Int) {
         switch self {
-        case .tanh: for i in 0..<count { s[i] = F.tanh(a[i]) }
-        case .sigmoid: for i in 0..<count { s[i] = F.sigmoid(a[i]) }
+        case .tanh: F.tanh(a, into: s, count: count)
+        case .sigmoid: F.sigmoid(a, into: s, count: count)
         case .relu: for i in 0..<count { s[i] = a[i] > 0 ? a[i] : 0 }
         case .linear: for i in 0..<count { s[i] = a[i] }
         }

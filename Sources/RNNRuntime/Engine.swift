@@ -329,9 +329,6 @@ final class Workspace<F: RNNScalar> {
                             // [i f g o] = act(x U + b + h W);  c_t = f⊙c_{t-1} + i⊙g;  h_t = o⊙tanh(c_t)
                             recurrent(hPrev, beta: 1, p)
                             C[l].withUnsafeMutableBufferPointer { Cp in TanhC[l].withUnsafeMutableBufferPointer { TC in
-                                let cells = Cp.baseAddress! + t * B * d, tanhs = TC.baseAddress! + (t + 1) * B * d
-                                if F.lstmForwardVectorized(rows: B, d: d, gates: p, cPrev: cells, cNext: cells + B * d,
-                                                           tanhC: tanhs, hNext: hNext) { return }
                                 for b in 0..<B {
                                     Self.lstmForward(gates: p + b * width, d: d, cPrev: Cp.baseAddress! + (t * B + b) * d,
                                                      cNext: Cp.baseAddress! + ((t + 1) * B + b) * d,
@@ -372,13 +369,13 @@ final class Workspace<F: RNNScalar> {
     static func lstmForward(gates g: UnsafeMutablePointer<F>, d: Int, cPrev: UnsafePointer<F>,
                                     cNext: UnsafeMutablePointer<F>, tanhC: UnsafeMutablePointer<F>,
                                     hNext: UnsafeMutablePointer<F>) {
-        for j in 0..<(2 * d) { g[j] = F.sigmoid(g[j]) }
+        F.sigmoid(g, into: g, count: 2 * d)
         let gg = g + 2 * d, og = g + 3 * d
-        for j in 0..<d { gg[j] = F.tanh(gg[j]) }
-        for j in 0..<d { og[j] = F.sigmoid(og[j]) }
+        F.tanh(gg, into: gg, count: d)
+        F.sigmoid(og, into: og, count: d)
         // c_t = f ⊙ c_{t−1} + i ⊙ g
         for j in 0..<d { cNext[j] = g[d + j] * cPrev[j] + g[j] * gg[j] }
-        for j in 0..<d { tanhC[j] = F.tanh(cNext[j]) }
+        F.tanh(cNext, into: tanhC, count: d)
         for j in 0..<d { hNext[j] = og[j] * tanhC[j] }
     }
 
@@ -394,12 +391,14 @@ final class Workspace<F: RNNScalar> {
         } else {
             for j in 0..<d { hidden[j] = q[2 * d + j] }
         }
-        for j in 0..<(2 * d) { g[j] = F.sigmoid(g[j] + q[j]) }
+        for j in 0..<(2 * d) { g[j] += q[j] }
+        F.sigmoid(g, into: g, count: 2 * d)
         let ng = g + 2 * d, zg = g + d, rh = q + 2 * d
         // n = tanh(x U_n + b_n + r ⊙ (h W_n + bh_n)); r ⊙ (…) first, in a row of its
         // own, because LLVM will not vectorise a loop writing g's n block while reading its r block.
         for j in 0..<d { rh[j] = g[j] * hidden[j] }
-        for j in 0..<d { ng[j] = F.tanh(ng[j] + rh[j]) }
+        for j in 0..<d { ng[j] += rh[j] }
+        F.tanh(ng, into: ng, count: d)
         for j in 0..<d { hNext[j] = (1 - zg[j]) * ng[j] + zg[j] * hPrev[j] }
     }
 

@@ -30,12 +30,10 @@ protocol RNNScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable {
     /// 1 / (1 + e⁻ˣ)
     static func sigmoid(_ x: Self) -> Self
     static func log1p(_ x: Self) -> Self
-    /// The LSTM forward gate work of one step for `rows` sequences in
-    /// AVX-512 registers (CKernels/gates.h, bit-identical to the Swift
-    /// passes); false, doing nothing, where that is not in use.
-    static func lstmForwardVectorized(rows: Int, d: Int, gates: UnsafeMutablePointer<Self>, cPrev: UnsafePointer<Self>,
-                                      cNext: UnsafeMutablePointer<Self>, tanhC: UnsafeMutablePointer<Self>,
-                                      hNext: UnsafeMutablePointer<Self>) -> Bool
+    /// y[i] = tanh(x[i]) / σ(x[i]) for i < count, in the instruction set's vectors
+    /// (the same bits as the scalar forms; x and y may be the same buffer).
+    static func tanh(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
+    static func sigmoid(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
 }
 
 extension RNNScalar {
@@ -80,9 +78,12 @@ extension Double: RNNScalar {
     @inline(__always) static func tanh(_ x: Double) -> Double { rnn_tanh(x) }
     @inline(__always) static func sigmoid(_ x: Double) -> Double { rnn_sigmoid(x) }
     @inline(__always) static func log1p(_ x: Double) -> Double { rnn_log1p(x) }
-    static func lstmForwardVectorized(rows: Int, d: Int, gates: UnsafeMutablePointer<Double>, cPrev: UnsafePointer<Double>,
-                                      cNext: UnsafeMutablePointer<Double>, tanhC: UnsafeMutablePointer<Double>,
-                                      hNext: UnsafeMutablePointer<Double>) -> Bool { false }
+    static func tanh(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
+        rnn_tanh_array(count, x, y)
+    }
+    static func sigmoid(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
+        rnn_sigmoid_array(count, x, y)
+    }
 }
 
 extension Float: RNNScalar {
@@ -111,11 +112,10 @@ extension Float: RNNScalar {
     @inline(__always) static func tanh(_ x: Float) -> Float { FastFloat.tanh(x) }
     @inline(__always) static func sigmoid(_ x: Float) -> Float { FastFloat.sigmoid(x) }
     @inline(__always) static func log1p(_ x: Float) -> Float { Float(rnn_log1p(Double(x))) }
-    static func lstmForwardVectorized(rows: Int, d: Int, gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
-                                      cNext: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>,
-                                      hNext: UnsafeMutablePointer<Float>) -> Bool {
-        guard rnn_isa_current() == Int32(RNN_ISA_AVX512) else { return false }
-        rnn_lstm_forward_f32(rows, d, gates, cPrev, cNext, tanhC, hNext)
-        return true
+    static func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        rnn_tanh_array_f32(count, x, y)
+    }
+    static func sigmoid(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        rnn_sigmoid_array_f32(count, x, y)
     }
 }

@@ -114,41 +114,49 @@ struct FastMathTests {
     }
 }
 
-/// The AVX-512 LSTM gate pass computes FastMath's polynomials operation for
-/// operation: bit-identical to the Swift passes, specials included.
-@Suite("Vectorised LSTM gates")
-struct VectorGateTests {
-    @Test("C gates equal the Swift passes bit for bit, on every lane and the masked tail",
-          .enabled(if: InstructionSet.current == .avx512), arguments: [1, 16, 37])
-    func bitIdentical(_ d: Int) {
-        let rows = 3
-        var random = RandomSource(seed: UInt64(d))
-        let specials: [Float] = [0, -0.0, 0.55, -0.55, 0.549_999, 88, -88, 100, -100, .infinity, -.infinity, .nan, 1e-30]
-        var gates = (0..<(rows * 4 * d)).map { i in i < specials.count ? specials[i] : Float(random.nextUnit() * 16 - 8) }
-        let cells = (0..<(2 * rows * d)).map { _ in Float(random.nextUnit() * 4 - 2) }
-        var swiftGates = gates, swiftCells = cells
-        var swiftTanh = [Float](repeating: 0, count: rows * d), swiftH = swiftTanh
-        var cTanh = swiftTanh, cH = swiftTanh, cCells = cells
-        swiftGates.withUnsafeMutableBufferPointer { G in swiftCells.withUnsafeMutableBufferPointer { C in
-            swiftTanh.withUnsafeMutableBufferPointer { T in swiftH.withUnsafeMutableBufferPointer { H in
-                for b in 0..<rows {
-                    Workspace<Float>.lstmForward(gates: G.baseAddress! + b * 4 * d, d: d, cPrev: C.baseAddress! + b * d,
-                                                 cNext: C.baseAddress! + (rows + b) * d, tanhC: T.baseAddress! + b * d,
-                                                 hNext: H.baseAddress! + b * d)
-                }
+/// The C activation arrays (CKernels/gates_template.h) compute FastFloat's
+/// formulas operation for operation in each instruction set's vectors:
+/// bit-identical to the Swift scalar forms, specials and tails included.
+@Suite("Vectorised Float32 activations", .serialized)
+struct VectorActivationTests {
+    static let specials: [Float] = [0, -0.0, 0.55, -0.55, 0.549_999, -0.549_999, 88, -88, 88.8, -87.5, 100, -100,
+                                    .infinity, -.infinity, .nan, -.nan, 1e-30, -1e-30, .leastNonzeroMagnitude,
+                                    .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 44, -44, 9, -9]
+
+    static func inputs(_ count: Int, seed: UInt64) -> [Float] {
+        var random = RandomSource(seed: seed)
+        return (0..<count).map { i in
+            i < specials.count ? specials[i] : Float(random.nextUnit() * 24 - 12) * (i % 7 == 0 ? 0.04 : 1)
+        }
+    }
+
+    @Test("tanh and σ arrays equal FastFloat bit for bit on every instruction set, every lane and tail",
+          arguments: [1, 3, 4, 7, 8, 15, 16, 17, 25, 37, 1000])
+    func bitIdentical(_ count: Int) {
+        let x = Self.inputs(count, seed: UInt64(count))
+        let tanhs = x.map { FastFloat.tanh($0).bitPattern }, sigmoids = x.map { FastFloat.sigmoid($0).bitPattern }
+        for set in InstructionSet.supported {
+            InstructionSet.select(set)
+            var y = [Float](repeating: 7, count: count + 1)
+            x.withUnsafeBufferPointer { X in y.withUnsafeMutableBufferPointer { Y in
+                Float.tanh(X.baseAddress!, into: Y.baseAddress!, count: count)
             } }
-        } }
-        let done = gates.withUnsafeMutableBufferPointer { G in cCells.withUnsafeMutableBufferPointer { C in
-            cTanh.withUnsafeMutableBufferPointer { T in cH.withUnsafeMutableBufferPointer { H in
-                Float.lstmForwardVectorized(rows: rows, d: d, gates: G.baseAddress!, cPrev: C.baseAddress!,
-                                            cNext: C.baseAddress! + rows * d, tanhC: T.baseAddress!, hNext: H.baseAddress!)
-            } }
-        } }
-        #expect(done)
-        func bits(_ v: [Float]) -> [UInt32] { v.map(\.bitPattern) }
-        #expect(bits(gates) == bits(swiftGates))
-        #expect(bits(cCells) == bits(swiftCells))
-        #expect(bits(cTanh) == bits(swiftTanh))
-        #expect(bits(cH) == bits(swiftH))
+            #expect(y[..<count].map(\.bitPattern) == tanhs, "tanh on \(set)")
+            #expect(y[count] == 7, "tanh wrote past the end on \(set)")
+            var inPlace = x
+            inPlace.withUnsafeMutableBufferPointer { Y in Float.sigmoid(Y.baseAddress!, into: Y.baseAddress!, count: count) }
+            #expect(inPlace.map(\.bitPattern) == sigmoids, "σ in place on \(set)")
+        }
+        InstructionSet.select(.best)
+    }
+
+    @Test("the Float64 arrays are the scalar functions element by element")
+    func doubleArrays() {
+        let x: [Double] = [0, -0.0, 0.3, -2.5, 19.1, -19.1, 710, -745, .infinity, -.infinity, .nan, 1e-300]
+        var t = x, s = x
+        t.withUnsafeMutableBufferPointer { Double.tanh($0.baseAddress!, into: $0.baseAddress!, count: x.count) }
+        s.withUnsafeMutableBufferPointer { Double.sigmoid($0.baseAddress!, into: $0.baseAddress!, count: x.count) }
+        #expect(t.map(\.bitPattern) == x.map { Double.tanh($0).bitPattern })
+        #expect(s.map(\.bitPattern) == x.map { Double.sigmoid($0).bitPattern })
     }
 }

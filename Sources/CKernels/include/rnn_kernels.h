@@ -63,4 +63,10 @@ double rnn_sigmoid(double x);
 void rnn_tanh_array(long n, const double *x, double *y);
 void rnn_sigmoid_array(long n, const double *x, double *y);
 
+/// Float32 gates: FastFloat's branch-free tanh and logistic (RNNRuntime/FastMath.swift),
+/// operation for operation with IEEE operations only, vectorised for the instruction set
+/// (x and y may be the same buffer).
+void rnn_tanh_array_f32(long n, const float *x, float *y);
+void rnn_sigmoid_array_f32(long n, const float *x, float *y);
+
 #endif
