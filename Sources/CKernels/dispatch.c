@@ -183,3 +183,11 @@ void rnn_tanh_array(long n, const double *x, double *y) { current->tanh_array(n,
 void rnn_sigmoid_array(long n, const double *x, double *y) { current->sigmoid_array(n, x, y); }
 void rnn_tanh_array_f32(long n, const float *x, float *y) { current->tanh_array_f32(n, x, y); }
 void rnn_sigmoid_array_f32(long n, const float *x, float *y) { current->sigmoid_array_f32(n, x, y); }
+long rnn_update_f64(const rnn_update_rule *rule, long n, const double *p, const double *g, const double *m,
+                    const double *v, const double *a, double *np, double *nm, double *nv, double *na) {
+    return current->update_f64(rule, n, p, g, m, v, a, np, nm, nv, na);
+}
+long rnn_update_f32(const rnn_update_rule *rule, long n, const float *p, const float *g, const float *m,
+                    const float *v, const float *a, float *np, float *nm, float *nv, float *na) {
+    return current->update_f32(rule, n, p, g, m, v, a, np, nm, nv, na);
+}

@@ -2,6 +2,8 @@
 #ifndef RNNSCRIPT_KERNELS_TABLE_H
 #define RNNSCRIPT_KERNELS_TABLE_H
 
+#include "rnn_kernels.h"
+
 typedef struct {
     /// C = beta·C + op(A)·B, op(A)[i][p] = a[i·ars + p·acs], B row-major (see kernels_template.h).
     void (*gemm_f64)(long m, long n, long k, const double *a, long ars, long acs, const double *b, long ldb,
@@ -27,6 +29,11 @@ typedef struct {
     /// Float32 gates (gates_template.h): FastFloat's tanh and logistic.
     void (*tanh_array_f32)(long n, const float *x, float *y);
     void (*sigmoid_array_f32)(long n, const float *x, float *y);
+    /// One optimizer update (optimizer_template.h).
+    long (*update_f64)(const rnn_update_rule *rule, long n, const double *p, const double *g, const double *m,
+                       const double *v, const double *a, double *np, double *nm, double *nv, double *na);
+    long (*update_f32)(const rnn_update_rule *rule, long n, const float *p, const float *g, const float *m,
+                       const float *v, const float *a, float *np, float *nm, float *nv, float *na);
 } rnn_kernel_table;
 
 extern const rnn_kernel_table rnn_kernels_portable;

@@ -1,7 +1,7 @@
 // The body of one instruction-set unit: the double and single precision
-// products from kernels_template.h and the elementary functions of
-// elementary.h, collected into a kernel table named by UNIT_TABLE.
-// and the Float32 activations of gates_template.h.
+// products of kernels_template.h, the elementary functions of elementary.h,
+// the Float32 activations of gates_template.h and the optimizers of
+// optimizer_template.h, collected into a kernel table named by UNIT_TABLE.
 // Expects UNIT(x) (a name suffixer) and the vector shapes D_* and S_*.
 #include "elementary.h"
 #include "kernels_table.h"
@@ -40,6 +40,22 @@
 #undef GW
 #undef GNAME
 
+#define OT double
+#define OW D_KW
+#define ONAME(x) UNIT(x##_f64)
+#include "optimizer_template.h"
+#undef OT
+#undef OW
+#undef ONAME
+
+#define OT float
+#define OW S_KW
+#define ONAME(x) UNIT(x##_f32)
+#include "optimizer_template.h"
+#undef OT
+#undef OW
+#undef ONAME
+
 static double UNIT(exp)(double x) { return rnn_exp_f64(x); }
 static double UNIT(log)(double x) { return rnn_log_f64(x); }
 static double UNIT(log1p)(double x) { return rnn_log1p_f64(x); }
@@ -60,4 +76,5 @@ const rnn_kernel_table UNIT_TABLE = {
     UNIT(exp), UNIT(log), UNIT(log1p), UNIT(tanh), UNIT(sigmoid),
     UNIT(tanh_array), UNIT(sigmoid_array),
     UNIT(tanh_array_f32g), UNIT(sigmoid_array_f32g),
+    UNIT(update_f64), UNIT(update_f32),
 };

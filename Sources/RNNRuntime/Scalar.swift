@@ -34,6 +34,12 @@ protocol RNNScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable {
     /// (the same bits as the scalar forms; x and y may be the same buffer).
     static func tanh(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
     static func sigmoid(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
+    /// One optimizer update over flat buffers (rnn_kernels.h, `rnn_update_*`):
+    /// nil, or the first position whose new parameter is not finite.
+    static func update(_ rule: rnn_update_rule, count: Int, parameters: UnsafePointer<Self>, gradients: UnsafePointer<Self>,
+                       state: (UnsafePointer<Self>, UnsafePointer<Self>, UnsafePointer<Self>),
+                       into next: UnsafeMutablePointer<Self>,
+                       state nextState: (UnsafeMutablePointer<Self>, UnsafeMutablePointer<Self>, UnsafeMutablePointer<Self>)) -> Int?
 }
 
 extension RNNScalar {
@@ -84,6 +90,15 @@ extension Double: RNNScalar {
     static func sigmoid(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
         rnn_sigmoid_array(count, x, y)
     }
+    static func update(_ rule: rnn_update_rule, count: Int, parameters: UnsafePointer<Double>, gradients: UnsafePointer<Double>,
+                       state: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>),
+                       into next: UnsafeMutablePointer<Double>,
+                       state nextState: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)) -> Int? {
+        var rule = rule
+        let bad = rnn_update_f64(&rule, count, parameters, gradients, state.0, state.1, state.2,
+                                 next, nextState.0, nextState.1, nextState.2)
+        return bad < 0 ? nil : bad
+    }
 }
 
 extension Float: RNNScalar {
@@ -117,5 +132,14 @@ extension Float: RNNScalar {
     }
     static func sigmoid(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         rnn_sigmoid_array_f32(count, x, y)
+    }
+    static func update(_ rule: rnn_update_rule, count: Int, parameters: UnsafePointer<Float>, gradients: UnsafePointer<Float>,
+                       state: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+                       into next: UnsafeMutablePointer<Float>,
+                       state nextState: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)) -> Int? {
+        var rule = rule
+        let bad = rnn_update_f32(&rule, count, parameters, gradients, state.0, state.1, state.2,
+                                 next, nextState.0, nextState.1, nextState.2)
+        return bad < 0 ? nil : bad
     }
 }

@@ -69,4 +69,27 @@ void rnn_sigmoid_array(long n, const double *x, double *y);
 void rnn_tanh_array_f32(long n, const float *x, float *y);
 void rnn_sigmoid_array_f32(long n, const float *x, float *y);
 
+/// One optimizer update over flat buffers (torch.optim's rules): the kinds,
+/// and the settings with the per-step constants the caller computes once
+/// (Adagrad's decayed rate; Adam's lr/(1 − β₁ᵗ) and √(1 − β₂ᵗ)), in double,
+/// rounded to the element type as the update starts.
+enum { RNN_UPDATE_SGD = 0, RNN_UPDATE_ADAGRAD = 1, RNN_UPDATE_RMSPROP = 2, RNN_UPDATE_ADAM = 3 };
+typedef struct {
+    int kind;
+    int first_step;  ///< SGD: the momentum buffer starts as the gradient
+    int nesterov;
+    int centered;
+    double lr, weight_decay, eps, momentum, dampening, alpha, beta1, beta2;
+    double adagrad_lr, adam_step_size, adam_root_bc2;
+} rnn_update_rule;
+
+/// Writes the new parameters to `np` and the new state to nm (momentum, Adagrad's
+/// sum, Adam's m), nv (RMSprop's and Adam's second moment) and na (centred RMSprop's
+/// mean), reading p, the gradients g and the old state m, v, a; buffers a rule does
+/// not use may be anything. Returns −1, or the first position of np that is not finite.
+long rnn_update_f64(const rnn_update_rule *rule, long n, const double *p, const double *g, const double *m,
+                    const double *v, const double *a, double *np, double *nm, double *nv, double *na);
+long rnn_update_f32(const rnn_update_rule *rule, long n, const float *p, const float *g, const float *m,
+                    const float *v, const float *a, float *np, float *nm, float *nv, float *na);
+
 #endif
