@@ -125,6 +125,36 @@ extension RNNModel {
         return w.trace()
     }
 
+    /// Steps per span when only the loss of a sequence is wanted.
+    public static let lossSpan = 4096
+
+    /// The loss Σ L_t of a whole sequence from the model's initial state,
+    /// without its trace: spans of `lossSpan` steps carry the state, so memory
+    /// is bounded by the span, not the sequence (a 10-million-character text
+    /// needs a few MiB). The per-step losses are those of one pass (each row's
+    /// products do not depend on the span) and are summed in the same order,
+    /// so the value is the bits of `forward(example, loss:).loss`.
+    public func sequenceLoss(_ example: SequenceExample, loss kind: LossKind) -> Double {
+        let steps = example.stepCount(configuration.outputs)
+        guard steps > Self.lossSpan else { return forward(example, loss: kind).loss }
+        switch configuration.precision {
+        case .float64: return sequenceLoss(Double.self, example, kind, steps)
+        case .float32: return sequenceLoss(Float.self, example, kind, steps)
+        }
+    }
+
+    private func sequenceLoss<F: RNNScalar>(_: F.Type, _ example: SequenceExample, _ kind: LossKind, _ steps: Int) -> Double {
+        let w = Workspace<F>(network: PackedNetwork(self), batch: 1, capacity: Self.lossSpan)
+        var state = Workspace<F>.entering([initialState])
+        var total = 0.0
+        for start in stride(from: 0, to: steps, by: Self.lossSpan) {
+            w.forward([example], span: start..<min(start + Self.lossSpan, steps), entering: state, loss: kind, scale: 1)
+            for value in w.stepLosses { total += value }
+            state = w.finalState()
+        }
+        return total
+    }
+
     /// Runs the whole sequence from the model's initial state.
     public func forward(_ example: SequenceExample, loss: LossKind) -> ForwardTrace {
         forward(example, span: 0..<example.stepCount(configuration.outputs), from: initialState, loss: loss)

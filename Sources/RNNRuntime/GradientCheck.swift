@@ -1,7 +1,7 @@
 extension RNNModel {
-    /// The loss Σ L_t of a whole sequence (full forward, no gradients).
+    /// The loss Σ L_t of a whole sequence (a forward pass in bounded spans, no gradients).
     public func loss(_ example: SequenceExample, loss kind: LossKind) -> Double {
-        forward(example, loss: kind).loss
+        sequenceLoss(example, loss: kind)
     }
 
     /// Central finite differences against exact BPTT: for each parameter, the

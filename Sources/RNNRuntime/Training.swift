@@ -187,7 +187,7 @@ extension RNNModel {
     /// The mean over sequences of each one's loss (a forward pass only).
     public func batchLoss(_ batch: [SequenceExample], loss: LossKind) -> Double {
         guard !batch.isEmpty else { return 0 }
-        return batch.reduce(0) { $0 + forward($1, loss: loss).loss } / Double(batch.count)
+        return batch.reduce(0) { $0 + sequenceLoss($1, loss: loss) } / Double(batch.count)
     }
 
     /// Fisher–Yates with the script's generator, so a seed gives the same order everywhere.

@@ -86,3 +86,22 @@ struct OptimisationExactnessTests {
         #expect(packed.values.count == m.configuration.parameterCount)
     }
 }
+
+/// `sequenceLoss` evaluates a long sequence in spans that carry the state:
+/// the same bits as one whole forward pass, without its trace.
+@Suite("Loss of a long sequence in spans")
+struct SequenceLossTests {
+    @Test("spans of 4096 steps give the bits of one pass", arguments: [CellKind.rnn, .lstm, .gru], [Precision.float64, .float32])
+    func sameBits(_ cell: CellKind, _ precision: Precision) {
+        var random = RandomSource(seed: 11)
+        let model = RNNModel(configuration: ModelConfiguration(inputSize: 5, hiddenSize: 6, outputSize: 5,
+                                                               initializer: .uniform(-0.5, 0.5), cell: cell, layers: 2,
+                                                               precision: precision), random: &random)
+        let classes = (0..<(RNNModel.lossSpan + 905)).map { _ in Int32(random.index(below: 5)) }
+        let example = SequenceExample(inputs: .classes(Array(classes.dropLast()), width: 5),
+                                      targets: .classes(Array(classes.dropFirst()), width: 5))
+        let whole = model.forward(example, loss: .crossEntropy).loss
+        #expect(model.sequenceLoss(example, loss: .crossEntropy).bitPattern == whole.bitPattern)
+        #expect(whole.isFinite && whole > 0)
+    }
+}

@@ -61,6 +61,8 @@ public enum DiagnosticMessage: Equatable, Sendable {
     /// product would be 80000×80000 (6400000000 elements)"): found by the
     /// checker when the shapes are known, else before allocating while running.
     case resultTooLarge(String, limit: Int, whileRunning: Bool)
+    /// An analysis statement whose estimated work is over the limit (Interpreter+WorkLimit.swift).
+    case workTooLarge(String, estimate: Double, detail: String, limit: Double)
 
     /// A stable identifier for tests and JSON (`undefined-name`, …).
     public var id: String {
@@ -110,13 +112,14 @@ public enum DiagnosticMessage: Equatable, Sendable {
         case .expressionTooDeep: return "expression-too-deep"
         case .invalidExpression: return "invalid-expression"
         case .resultTooLarge: return "result-too-large"
+        case .workTooLarge: return "work-too-large"
         }
     }
 
     public var phase: DiagnosticPhase {
         switch self {
         case .noGradients, .noForwardPass, .invalidOperation, .indexOutOfRange, .notFinite, .expectationFailed,
-             .resultTooLarge(_, _, whileRunning: true):
+             .resultTooLarge(_, _, whileRunning: true), .workTooLarge:
             return .runtime
         case .fileNotFound, .fileUnreadable, .fileUnwritable, .malformedJSON, .malformedWeights, .weightsMismatch, .badDataFile:
             return .io
@@ -183,6 +186,9 @@ public enum DiagnosticMessage: Equatable, Sendable {
         case let .expressionTooDeep(limit): return "expression nested deeper than \(limit) levels (operators, calls, indices and parentheses each add one)"
         case let .invalidExpression(detail): return detail
         case let .resultTooLarge(what, limit, _): return "\(what), more than the limit of \(limit) elements for a value"
+        case let .workTooLarge(statement, estimate, detail, limit):
+            return "\(statement) would take about \(ExactDecimal.scientific(estimate, 1)) multiply-adds (\(detail)), "
+                + "more than the limit of \(ExactDecimal.scientific(limit, 1)) for one statement"
         }
     }
 

@@ -100,14 +100,30 @@ public struct Interpreter {
             return .backward(BackwardReport(model: model, sequence: sequence, loss: value, truncation: truncation,
                                             names: slot.model.parameterNames, gradients: gradients))
         case let .flow(model, sequence):
+            let m = state.slot(model).model
+            try checkJacobianWork("flow \(model) on \(sequence)", m, steps: steps(m, sequence), cell.range)
             return flow(model, sequence)
         case let .decompose(model, sequence, loss, at, parameter):
+            let m = state.slot(model).model
+            let statement = "decompose \(model) on \(sequence)"
+            if let at {
+                try checkJacobianWork(statement, m, steps: at, cell.range)
+            } else {
+                // One forward and backward pass per loss term, each over the steps up to its own.
+                let T = Double(steps(m, sequence)), P = Double(m.configuration.parameterCount)
+                try checkWork(statement, work: 1.5 * T * T * P,
+                              detail: "a forward and backward pass for each of \(Int(T)) loss terms, \(Int(P)) parameters per step",
+                              cell.range)
+            }
             return decompose(model, sequence, loss, at, parameter)
         case let .compare(model, sequence, loss, truncation):
             return compare(model, sequence, loss, truncation)
         case let .gates(model, sequence):
             return gates(model, sequence)
         case let .trace(model, sequence, loss, export):
+            let m = state.slot(model).model, T = steps(m, sequence), P = m.configuration.parameterCount
+            try checkWork("trace \(model) on \(sequence)", work: 4 * Double(T) * Double(P),
+                          detail: "forward, backward and the per-step gradient terms over \(T) steps, \(P) parameters", cell.range)
             return try trace(model, sequence, loss, export, cell.range)
         case let .plot(expression):
             return try plot(expression, label: source.slice(expression.range))
@@ -124,10 +140,14 @@ public struct Interpreter {
             return .value(label: source.slice(expression.range), value)
         case let .gradcheck(model, sequence, loss):
             let slot = state.slot(model)
+            let T = steps(slot.model, sequence), P = slot.model.configuration.parameterCount
+            try checkWork("gradcheck \(model) on \(sequence)", work: 4 * Double(T) * Double(P) * Double(P),
+                          detail: "at least 4 passes over \(T) steps for each of \(P) parameters", cell.range)
             let errors = slot.model.gradientCheck(state.sequence(sequence).example, loss: loss)
             return .gradcheck(GradcheckReport(model: model, names: slot.model.parameterNames, errors: errors))
         case let .jacobian(model, sequence, t, k):
             let slot = state.slot(model)
+            try checkJacobianWork("jacobian \(model) on \(sequence)", slot.model, steps: t, cell.range)
             let data = state.sequence(sequence)
             let trace = slot.model.forward(data.example, loss: defaultLoss(for: slot.model.configuration.readout))
             let matrix = slot.model.stateJacobian(trace, from: t, to: k)
