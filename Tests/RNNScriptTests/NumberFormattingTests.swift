@@ -190,6 +190,23 @@ struct NumberFormattingTests {
         #expect(NumberFormatting.matrixCells(n) == ["0.5000", "0.0000", "0.0000"])
     }
 
+    @Test("roundTrip's fast path (Swift's shortest digits) equals the exact search")
+    func roundTripFastPath() {
+        var g = Generator(state: 0x5_17D1)
+        var failures: [String] = []
+        func check(_ x: Double) {
+            let fast = ExactDecimal.roundTrip(x), exact = ExactDecimal.roundTripSearch(x)
+            if fast != exact && failures.count < 20 { failures.append("\(Self.glibc("%a", x)): \(fast), exact \(exact)") }
+        }
+        for i in 0..<150_000 { check(i < Self.hardValues.count ? Self.hardValues[i] : Self.value(i, &g)) }
+        // Short binary fractions (where decimal ties can happen), integers around 2⁵³, powers of two and ten.
+        for j in 0...70 { for k in stride(from: 1, to: 4001, by: 2) { check(Double(k) * Double(sign: .plus, exponent: -j, significand: 1)) } }
+        for k in -3000...3000 { check(9_007_199_254_740_992 + Double(k) * 2) }
+        for j in -1074...1023 { check(Double(sign: .plus, exponent: j, significand: 1)) }
+        for j in -323...308 { check(Double("1e\(j)")!) }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+
     @Test("nan, inf and -inf in every format, and negative zero")
     func nonFiniteAndNegativeZero() {
         let negativeNaN = -Double.nan

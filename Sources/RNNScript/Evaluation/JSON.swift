@@ -8,6 +8,16 @@ public indirect enum JSON: Equatable, Sendable {
     case array([JSON])
     /// Keys keep their order.
     case object([(String, JSON)])
+    /// A rows × cols matrix of numbers (row-major): written exactly as the
+    /// array of row arrays, without a value per number (a weights file of 20
+    /// million parameters would otherwise hold 20 million boxed values).
+    case matrix(rows: Int, cols: Int, [Double])
+
+    /// The matrix as nested arrays (what the parser would read back).
+    var expanded: JSON {
+        guard case let .matrix(rows, cols, values) = self else { return self }
+        return .array((0..<rows).map { r in .array(values[(r * cols)..<((r + 1) * cols)].map(JSON.number)) })
+    }
 
     public static func == (l: JSON, r: JSON) -> Bool {
         switch (l, r) {
@@ -17,6 +27,8 @@ public indirect enum JSON: Equatable, Sendable {
         case let (.string(a), .string(b)): return a == b
         case let (.array(a), .array(b)): return a == b
         case let (.object(a), .object(b)): return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.matrix(r1, c1, a), .matrix(r2, c2, b)): return r1 == r2 && c1 == c2 && a == b
+        case (.matrix, .array), (.array, .matrix): return l.expanded == r.expanded
         default: return false
         }
     }
@@ -57,6 +69,23 @@ public indirect enum JSON: Equatable, Sendable {
                 item.write(into: &out, indent: flat ? nil : indent, level: level + 1)
             }
             if !flat, let indent, !items.isEmpty { out += "\n" + String(repeating: indent, count: level) }
+            out += "]"
+        case let .matrix(rows, cols, values):
+            // As .array of row .arrays: rows on lines of their own when pretty, each row on one line.
+            let separator = indent == nil ? "," : ", "
+            out += "["
+            for r in 0..<rows {
+                if r > 0 { out += "," }
+                if let indent { out += "\n" + String(repeating: indent, count: level + 1) }
+                out += "["
+                for c in 0..<cols {
+                    if c > 0 { out += separator }
+                    let x = values[r * cols + c]
+                    out += x.isFinite ? NumberFormatting.roundTrip(x) : "null"
+                }
+                out += "]"
+            }
+            if let indent, rows > 0 { out += "\n" + String(repeating: indent, count: level) }
             out += "]"
         case let .object(pairs):
             out += "{"

@@ -28,7 +28,7 @@ enum WeightsFile {
     static func matrixJSON(_ m: Matrix) -> JSON {
         .object([
             ("shape", .array([.number(Double(m.rows)), .number(Double(m.cols))])),
-            ("data", .array(m.nestedRows.map { .array($0.map(JSON.number)) })),
+            ("data", .matrix(rows: m.rows, cols: m.cols, m.storage)),
         ])
     }
 

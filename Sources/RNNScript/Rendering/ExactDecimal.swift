@@ -106,7 +106,72 @@ enum ExactDecimal {
 
     /// The first of `"%.15g"`, `"%.16g"` and `"%.17g"` whose value rounds back
     /// to x (17 digits always do).
+    ///
+    /// Fast path: Swift's `description` gives the shortest digits that read
+    /// back (and of those, the closest to x), computed by the Swift runtime in
+    /// integer arithmetic, the same on every machine. With n such digits:
+    /// - n ≤ 15: they are `%.15g`'s. |x − D| ≤ ulp/2 < 2⁻⁵³·|x| is below half
+    ///   the spacing of 15-digit decimals (≥ 5·10⁻¹⁶·|x|), so D is the
+    ///   15-digit rounding of x, and it reads back.
+    /// - n = 17: neither 15 nor 16 digits read back, and the 17-digit rounding
+    ///   (which always reads back) is the closest 17-digit decimal: it is D.
+    ///   An exact tie between two 17-digit decimals needs x's exact decimal
+    ///   value to end after 18 digits, which only doubles with a short binary
+    ///   fraction (lowest set bit ≥ 2⁻²⁵) can do; those take the exact path.
+    /// - n = 16: `%.16g` reads back exactly when its digits are D; one exact
+    ///   rounding decides, and otherwise it is `%.17g`.
+    /// Subnormal numbers take the exact path. `roundTripSearch` is the
+    /// definition, and a test compares the two.
     static func roundTrip(_ x: Double) -> String {
+        if let special = nonFinite(x) { return special }
+        let (m, e) = parts(x)
+        if m == 0 { return x.sign == .minus ? "-0" : "0" }
+        // Subnormals have fewer significant bits, so the bound above does not hold: exact path.
+        guard x.isNormal, let (shortest, exponent) = shortestDigits(x) else { return roundTripSearch(x) }
+        let negative = x.sign == .minus
+        switch shortest.count {
+        case ...15: return generalText(negative: negative, shortest + [UInt8](repeating: zero, count: 15 - shortest.count), exponent)
+        case 16:
+            let (digits, exponent16) = significantDigits(m, e, count: 16)
+            if digits == shortest && exponent16 == exponent { return generalText(negative: negative, digits, exponent) }
+            let (digits17, exponent17) = significantDigits(m, e, count: 17)
+            return generalText(negative: negative, digits17, exponent17)
+        default:
+            let lowestBit = e + m.trailingZeroBitCount
+            if lowestBit >= -25 { return roundTripSearch(x) }
+            return generalText(negative: negative, shortest, exponent)
+        }
+    }
+
+    /// The shortest digits that read back as x (Swift's `description`), without
+    /// trailing zeros, and the decimal exponent of the first; nil if the text
+    /// is not in a form this reads (then the exact search decides).
+    static func shortestDigits(_ x: Double) -> (digits: [UInt8], exponent: Int)? {
+        // d₁d₂…d_k with the point after `integerDigits` of them, times 10^power.
+        var mantissa: [UInt8] = []
+        mantissa.reserveCapacity(20)
+        var integerDigits: Int? = nil, power = 0, powerSign = 1, inPower = false
+        for byte in x.magnitude.description.utf8 {
+            switch byte {
+            case zero...(zero + 9):
+                if inPower { power = power * 10 + Int(byte - zero) } else { mantissa.append(byte) }
+            case point where !inPower && integerDigits == nil: integerDigits = mantissa.count
+            case UInt8(ascii: "e") where !inPower: inPower = true
+            case UInt8(ascii: "-") where inPower: powerSign = -1
+            case UInt8(ascii: "+") where inPower: break
+            default: return nil
+            }
+        }
+        let leadingZeros = mantissa.prefix { $0 == zero }.count
+        var digits = Array(mantissa.dropFirst(leadingZeros))
+        while digits.last == zero { digits.removeLast() }
+        if digits.isEmpty || power > 400 { return nil }
+        return (digits, (integerDigits ?? mantissa.count) - 1 - leadingZeros + powerSign * power)
+    }
+
+    /// The definition of `roundTrip`: `"%.15g"`, `"%.16g"` and `"%.17g"` in turn,
+    /// each rounded exactly and checked by reading it back exactly.
+    static func roundTripSearch(_ x: Double) -> String {
         if let special = nonFinite(x) { return special }
         let (m, e) = parts(x)
         if m == 0 { return x.sign == .minus ? "-0" : "0" }
