@@ -563,3 +563,33 @@ struct FileRobustnessTests {
         #expect(rerun.stdout.contains("t: 2 values"))
     }
 }
+
+/// Weights files of the largest models: numbers are parsed and written
+/// without a boxed value each, and the bytes are those of the nested arrays.
+@Suite("JSON arrays of numbers")
+struct JSONNumberArrayTests {
+    @Test("arrays of numbers parse unboxed; mixed arrays stay arrays; equality sees through both")
+    func parse() throws {
+        let json = try JSON.parse(#"{"a": [1, 2.5, -3], "b": [1, "x"], "m": [[1, 2], [3, 4]], "e": []}"#)
+        guard case let .numbers(a)? = json["a"], case let .array(b)? = json["b"] else {
+            Issue.record("unexpected forms: \(json)")
+            return
+        }
+        #expect(a == [1, 2.5, -3] && b == [.number(1), .string("x")])
+        #expect(json["a"] == .array([.number(1), .number(2.5), .number(-3)]))
+        #expect(json["m"] == .matrix(rows: 2, cols: 2, [1, 2, 3, 4]))
+        #expect(json["e"] == .array([]))
+        #expect(json["m"]?.expanded == .array([.numbers([1, 2]), .numbers([3, 4])]))
+    }
+
+    @Test("a matrix and a number array write exactly as the nested arrays would", arguments: [(0, 3), (1, 0), (1, 3), (3, 2)])
+    func writes(_ rows: Int, _ cols: Int) {
+        let values = (0..<(rows * cols)).map { Double($0) * 0.1 - 0.35 }
+        let compact = JSON.object([("data", .matrix(rows: rows, cols: cols, values)), ("row", .numbers(values))])
+        let nested = JSON.object([("data", JSON.matrix(rows: rows, cols: cols, values).expanded),
+                                  ("row", .array(values.map(JSON.number)))])
+        #expect(compact.pretty == nested.pretty)
+        #expect(compact.serialized == nested.serialized)
+        #expect((try? JSON.parse(compact.pretty)) == nested)
+    }
+}

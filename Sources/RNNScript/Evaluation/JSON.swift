@@ -12,11 +12,30 @@ public indirect enum JSON: Equatable, Sendable {
     /// array of row arrays, without a value per number (a weights file of 20
     /// million parameters would otherwise hold 20 million boxed values).
     case matrix(rows: Int, cols: Int, [Double])
+    /// An array whose items are all numbers: what the parser gives for one
+    /// (a weights file's rows), written exactly like the `.array` of `.number`s.
+    case numbers([Double])
+
+    /// The numbers of `.numbers`, or of an `.array` whose items are all numbers.
+    var numberArray: [Double]? {
+        switch self {
+        case let .numbers(values): return values
+        case let .array(items):
+            var values: [Double] = []
+            for item in items { guard case let .number(x) = item else { return nil }; values.append(x) }
+            return values
+        default: return nil
+        }
+    }
 
     /// The matrix as nested arrays (what the parser would read back).
     var expanded: JSON {
-        guard case let .matrix(rows, cols, values) = self else { return self }
-        return .array((0..<rows).map { r in .array(values[(r * cols)..<((r + 1) * cols)].map(JSON.number)) })
+        switch self {
+        case let .matrix(rows, cols, values):
+            return .array((0..<rows).map { r in .array(values[(r * cols)..<((r + 1) * cols)].map(JSON.number)) })
+        case let .numbers(values): return .array(values.map(JSON.number))
+        default: return self
+        }
     }
 
     public static func == (l: JSON, r: JSON) -> Bool {
@@ -28,7 +47,8 @@ public indirect enum JSON: Equatable, Sendable {
         case let (.array(a), .array(b)): return a == b
         case let (.object(a), .object(b)): return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         case let (.matrix(r1, c1, a), .matrix(r2, c2, b)): return r1 == r2 && c1 == c2 && a == b
-        case (.matrix, .array), (.array, .matrix): return l.expanded == r.expanded
+        case let (.numbers(a), .numbers(b)): return a == b
+        case (.matrix, .array), (.array, .matrix), (.numbers, .array), (.array, .numbers): return l.expanded == r.expanded
         default: return false
         }
     }
@@ -69,6 +89,13 @@ public indirect enum JSON: Equatable, Sendable {
                 item.write(into: &out, indent: flat ? nil : indent, level: level + 1)
             }
             if !flat, let indent, !items.isEmpty { out += "\n" + String(repeating: indent, count: level) }
+            out += "]"
+        case let .numbers(values):
+            out += "["
+            for (i, x) in values.enumerated() {
+                if i > 0 { out += indent == nil ? "," : ", " }
+                out += x.isFinite ? NumberFormatting.roundTrip(x) : "null"
+            }
             out += "]"
         case let .matrix(rows, cols, values):
             // As .array of row .arrays: rows on lines of their own when pretty, each row on one line.
@@ -184,15 +211,22 @@ private struct JSONParser {
             }
         case UInt8(ascii: "["):
             position += 1
-            var items: [JSON] = []
+            // Numbers collect unboxed while every item is one (a weights file's rows).
+            var items: [JSON] = [], numbers: [Double] = [], allNumbers = true
             skipSpace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
             while true {
-                items.append(try parseValue(depth: depth + 1))
+                let item = try parseValue(depth: depth + 1)
+                if allNumbers, case let .number(x) = item {
+                    numbers.append(x)
+                } else {
+                    if allNumbers { items = numbers.map(JSON.number); numbers = []; allNumbers = false }
+                    items.append(item)
+                }
                 skipSpace()
                 guard position < bytes.count else { throw error("unexpected end of input in an array") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-                if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
+                if bytes[position] == UInt8(ascii: "]") { position += 1; return allNumbers ? .numbers(numbers) : .array(items) }
                 throw error("expected ',' or ']'")
             }
         case UInt8(ascii: "\""):
@@ -202,13 +236,22 @@ private struct JSONParser {
         case UInt8(ascii: "n"): return try literal("null", .null)
         default:
             let start = position
-            while position < bytes.count, "+-0123456789.eE".utf8.contains(bytes[position]) { position += 1 }
+            while position < bytes.count, JSONParser.isNumberByte(bytes[position]) { position += 1 }
             let text = String(decoding: bytes[start..<position], as: UTF8.self)
             guard !text.isEmpty, let value = Double(text), value.isFinite else {
                 position = start
                 throw error(text.isEmpty ? "unexpected character" : "invalid number '\(text)'")
             }
             return .number(value)
+        }
+    }
+
+    /// + - 0…9 . e E (a switch: `String.utf8.contains` per byte was half of loading a weights file).
+    static func isNumberByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "e"), UInt8(ascii: "E"): return true
+        default: return false
         }
     }
 

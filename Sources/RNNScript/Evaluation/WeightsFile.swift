@@ -77,8 +77,8 @@ enum WeightsFile {
     /// [-1, 5] is an error, not a trap, and nothing is allocated for a matrix
     /// of the wrong size.
     private static func matrix(_ json: JSON, _ name: String, rows: Int, cols: Int) throws -> Matrix {
-        guard case let .array(shape)? = json["shape"], shape.count == 2,
-              case let .number(r) = shape[0], case let .number(k) = shape[1],
+        guard let shape = json["shape"]?.numberArray, shape.count == 2,
+              case let (r, k) = (shape[0], shape[1]),
               r >= 0, k >= 0, r == r.rounded(), k == k.rounded() else {
             throw DecodeError.malformed("\(name) needs \"shape\": [rows, cols] with two whole numbers")
         }
@@ -93,13 +93,14 @@ enum WeightsFile {
         var storage: [Double] = []
         storage.reserveCapacity(rows * cols)
         for (i, row) in data.enumerated() {
-            guard case let .array(values) = row, values.count == cols else {
+            guard let values = row.numberArray else {
+                if case let .array(items) = row, items.count == cols {
+                    throw DecodeError.malformed("\(name) has a value that is not a number")
+                }
                 throw DecodeError.malformed("row \(i + 1) of \(name) needs \(cols) numbers")
             }
-            for value in values {
-                guard case let .number(x) = value else { throw DecodeError.malformed("\(name) has a value that is not a number") }
-                storage.append(x)
-            }
+            guard values.count == cols else { throw DecodeError.malformed("row \(i + 1) of \(name) needs \(cols) numbers") }
+            storage.append(contentsOf: values)
         }
         return Matrix(rows: rows, cols: cols, storage: storage)
     }
