@@ -34,6 +34,10 @@ protocol RNNScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable {
     /// (the same bits as the scalar forms; x and y may be the same buffer).
     static func tanh(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
     static func sigmoid(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
+    /// Whether training cuts a batch of `TrainingPass.splitThreshold` or more in
+    /// two halves on two threads: Float32 does; Float64 keeps the results of
+    /// one workspace (its goldens predate the split), bit for bit.
+    static var splitsLargeBatches: Bool { get }
     /// One optimizer update over flat buffers (rnn_kernels.h, `rnn_update_*`):
     /// nil, or the first position whose new parameter is not finite.
     static func update(_ rule: rnn_update_rule, count: Int, parameters: UnsafePointer<Self>, gradients: UnsafePointer<Self>,
@@ -62,6 +66,7 @@ extension RNNScalar {
 
 extension Double: RNNScalar {
     var double: Double { self }
+    static var splitsLargeBatches: Bool { false }
     @inline(__always)
     static func gemm(
         _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
@@ -103,6 +108,7 @@ extension Double: RNNScalar {
 
 extension Float: RNNScalar {
     var double: Double { Double(self) }
+    static var splitsLargeBatches: Bool { true }
     @inline(__always)
     static func gemm(
         _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,

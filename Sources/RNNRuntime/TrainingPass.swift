@@ -19,7 +19,7 @@ final class TrainingPass<F: RNNScalar> {
     static var splitThreshold: Int { 8 }
 
     static func shouldSplit(batch B: Int) -> Bool {
-        F.self == Float.self && B >= splitThreshold
+        F.splitsLargeBatches && B >= splitThreshold
     }
 
     init(network: PackedNetwork<F>, batch B: Int, capacity: Int) {

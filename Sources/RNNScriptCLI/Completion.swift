@@ -2,6 +2,7 @@
 @preconcurrency import Glibc
 #endif
 @preconcurrency import CReadline
+import RNNRuntime
 import RNNScript
 
 /// What TAB offers, from the line so far: meta-commands after `:`, help
@@ -33,7 +34,8 @@ enum Completion {
         words += expressionFunctions.keys
         words += state.symbols.names
         words += ["tanh", "sigmoid", "relu", "linear", "softmax", "cross_entropy", "squared_error", "binary_cross_entropy",
-                  "sgd", "adagrad", "rmsprop", "adam", "uniform", "normal", "xavier", "zeros", "float32", "float64"]
+                  "uniform", "normal", "xavier", "zeros", "float32", "float64"]
+        words += OptimizerKind.allCases.map(\.rawValue)
         return Array(Set(words.filter { $0.hasPrefix(word) })).sorted()
     }
 

@@ -70,6 +70,25 @@ struct OptimizerTests {
         #expect(!accepted && !r.nesterov)
     }
 
+    @Test("the catalogue: every kind has a row, every key a hyper-parameter whose set and get agree")
+    func catalogue() {
+        #expect(OptimizerCatalogue.entries.map(\.kind) == OptimizerKind.allCases)
+        for entry in OptimizerCatalogue.entries {
+            var settings = OptimizerSettings(kind: entry.kind)
+            #expect(settings.lr == entry.lr && settings.eps == entry.eps)
+            for key in entry.keys {
+                let h = OptimizerCatalogue.hyperparameter(key)
+                #expect(h != nil, "\(entry.kind) \(key)")
+                let value = h?.allowed == .flag ? 1.0 : 0.25
+                #expect(settings.set(key, value) && settings.value(key) == value, "\(entry.kind) \(key)")
+            }
+        }
+        #expect(OptimizerSettings.flagKeys == ["nesterov", "centered"])
+        #expect(OptimizerCatalogue.hyperparameter("alpha")?.check(1) == "0 to below 1")
+        #expect(OptimizerCatalogue.hyperparameter("momentum")?.check(1.5) == nil)
+        #expect(OptimizerCatalogue.hyperparameter("lr")?.check(-0.1) == "0 or more")
+    }
+
     // MARK: sgd
 
     @Test("sgd with the default lr 0.001")

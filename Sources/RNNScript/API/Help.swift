@@ -1,3 +1,5 @@
+import RNNRuntime
+
 /// The REPL's `:help` texts: an overview and one topic per statement, cell,
 /// loss, optimizer and function. Plain data, so every topic can be tested.
 public enum Help {
@@ -24,7 +26,14 @@ public enum Help {
     /// The text of one topic, if there is one.
     public static func topic(_ name: String) -> String? { topics[name].map { $0 + "\n" } }
 
-    public static let topics: [String: String] = [
+    /// The written topics and one per optimizer, from the runtime's catalogue.
+    public static let topics: [String: String] = {
+        var all = writtenTopics
+        for entry in OptimizerCatalogue.entries { all[entry.kind.rawValue] = entry.help }
+        return all
+    }()
+
+    static let writtenTopics: [String: String] = [
         "seed": "seed N — reseed the generator (xoshiro256**); the same script and seed give the same output.",
         "precision": "precision float32|float64 — models declared afterwards compute in that precision (gradcheck stays Float64).",
         "vocab": """
@@ -95,10 +104,6 @@ public enum Help {
         "cross_entropy": "cross_entropy: L_t = -Σ_j y_t[j] log ŷ_t[j] (= -log ŷ_t[c] for class c); with softmax, ∂L/∂o = ŷ - y.",
         "squared_error": "squared_error: L_t = ½ ‖y_t - ŷ_t‖².",
         "binary_cross_entropy": "binary_cross_entropy: L_t = -Σ_j (y log ŷ + (1-y) log(1-ŷ)); with sigmoid, ∂L/∂o = ŷ - y.",
-        "sgd": "sgd (lr 0.001, momentum 0, dampening 0, nesterov off, weight_decay 0): b = μ b + (1-τ) g; θ -= lr · (nesterov ? g + μ b : b).",
-        "adagrad": "adagrad (lr 0.01, lr_decay 0, eps 1e-10): s += g²; θ -= lr/(1 + (t-1)·lr_decay) · g / (√s + eps).",
-        "rmsprop": "rmsprop (lr 0.01, alpha 0.99, eps 1e-8, momentum 0, centered off): v = α v + (1-α) g²; θ -= lr · g / (√v + eps).",
-        "adam": "adam (lr 0.001, beta1 0.9, beta2 0.999, eps 1e-8): m, v moments; θ -= lr/(1-β1^t) · m / (√v/√(1-β2^t) + eps).",
         "functions": "norm (Frobenius), spectral (‖·‖₂), max, min, mean, sum, shape, abs, transpose, log, exp, sqrt; + - * / elementwise, @ matrix product; m[i, j], m[i], m[:, j] from 0; loss M on S with L, predict M on S, gradcheck M on S with L.",
         "clip": "clip value V clamps each gradient element to [-V, V]; clip norm N scales all by N/(‖g‖ + 1e-6) when that is below 1.",
         "truncate": "truncate K: chunks of K steps, the entering state a constant, an update per chunk; truncate K window: each L_t through its last K steps.",

@@ -329,11 +329,8 @@ extension Checker {
                 _ = settings.set(entry.key.name, on ? 1 : 0)
             case let .number(n):
                 guard !isFlag else { throw Diagnostic(.expected("'on' or 'off' for '\(entry.key.name)'", found: "number \(n.text)"), at: n.range) }
-                guard n.value >= 0 else {
-                    throw Diagnostic(.valueOutOfRange(entry.key.name, value: n.text, allowed: "0 or more"), at: n.range)
-                }
-                if ["alpha", "beta1", "beta2", "momentum", "dampening"].contains(entry.key.name) && n.value >= 1 && entry.key.name != "momentum" {
-                    throw Diagnostic(.valueOutOfRange(entry.key.name, value: n.text, allowed: "0 to below 1"), at: n.range)
+                if let allowed = OptimizerCatalogue.hyperparameter(entry.key.name)?.check(n.value) {
+                    throw Diagnostic(.valueOutOfRange(entry.key.name, value: n.text, allowed: allowed), at: n.range)
                 }
                 _ = settings.set(entry.key.name, n.value)
             }
