@@ -24,7 +24,7 @@ let package = Package(
         // The runtime's numeric loops are optimised even in debug builds: the
         // tests train real models, and unoptimised generic code is 20–50× slower.
         .target(
-            name: "RNNRuntime", dependencies: ["CKernels"],
+            name: "RNNRuntime", dependencies: ["CKernels"], exclude: ["README.md"],
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "RNNScript", dependencies: ["RNNRuntime"]),
         .target(
