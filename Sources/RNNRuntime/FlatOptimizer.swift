@@ -51,9 +51,9 @@ struct FlatOptimizer<F: RNNScalar> {
                     nextParameters.withUnsafeMutableBufferPointer { NP in
                         nextMoments.withUnsafeMutableBufferPointer { NM in
                             let m = M.baseAddress!, nm = NM.baseAddress!
-                            return F.update(rule, count: n, parameters: P.baseAddress!, gradients: G.baseAddress!,
-                                            state: (m, m + n, m + 2 * n), into: NP.baseAddress!,
-                                            state: (nm, nm + n, nm + 2 * n))
+                            return F.update(rule, UpdateOperands(count: n, parameters: P.baseAddress!, gradients: G.baseAddress!,
+                                                                 state: (m, m + n, m + 2 * n), next: NP.baseAddress!,
+                                                                 nextState: (nm, nm + n, nm + 2 * n)))
                         }
                     }
                 }

@@ -40,10 +40,17 @@ protocol RNNScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable {
     static var splitsLargeBatches: Bool { get }
     /// One optimizer update over flat buffers (rnn_kernels.h, `rnn_update_*`):
     /// nil, or the first position whose new parameter is not finite.
-    static func update(_ rule: rnn_update_rule, count: Int, parameters: UnsafePointer<Self>, gradients: UnsafePointer<Self>,
-                       state: (UnsafePointer<Self>, UnsafePointer<Self>, UnsafePointer<Self>),
-                       into next: UnsafeMutablePointer<Self>,
-                       state nextState: (UnsafeMutablePointer<Self>, UnsafeMutablePointer<Self>, UnsafeMutablePointer<Self>)) -> Int?
+    static func update(_ rule: rnn_update_rule, _ o: UpdateOperands<Self>) -> Int?
+}
+
+/// The buffers of one optimizer update (`rnn_update_*`): `count` parameters and
+/// their gradients, the three state buffers, and where the new ones go.
+struct UpdateOperands<F: RNNScalar> {
+    var count: Int
+    var parameters: UnsafePointer<F>, gradients: UnsafePointer<F>
+    var state: (UnsafePointer<F>, UnsafePointer<F>, UnsafePointer<F>)
+    var next: UnsafeMutablePointer<F>
+    var nextState: (UnsafeMutablePointer<F>, UnsafeMutablePointer<F>, UnsafeMutablePointer<F>)
 }
 
 extension RNNScalar {
@@ -95,13 +102,10 @@ extension Double: RNNScalar {
     static func sigmoid(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
         rnn_sigmoid_array(count, x, y)
     }
-    static func update(_ rule: rnn_update_rule, count: Int, parameters: UnsafePointer<Double>, gradients: UnsafePointer<Double>,
-                       state: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>),
-                       into next: UnsafeMutablePointer<Double>,
-                       state nextState: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)) -> Int? {
+    static func update(_ rule: rnn_update_rule, _ o: UpdateOperands<Double>) -> Int? {
         var rule = rule
-        let bad = rnn_update_f64(&rule, count, parameters, gradients, state.0, state.1, state.2,
-                                 next, nextState.0, nextState.1, nextState.2)
+        let bad = rnn_update_f64(&rule, o.count, o.parameters, o.gradients, o.state.0, o.state.1, o.state.2,
+                                 o.next, o.nextState.0, o.nextState.1, o.nextState.2)
         return bad < 0 ? nil : bad
     }
 }
@@ -139,13 +143,10 @@ extension Float: RNNScalar {
     static func sigmoid(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         rnn_sigmoid_array_f32(count, x, y)
     }
-    static func update(_ rule: rnn_update_rule, count: Int, parameters: UnsafePointer<Float>, gradients: UnsafePointer<Float>,
-                       state: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
-                       into next: UnsafeMutablePointer<Float>,
-                       state nextState: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)) -> Int? {
+    static func update(_ rule: rnn_update_rule, _ o: UpdateOperands<Float>) -> Int? {
         var rule = rule
-        let bad = rnn_update_f32(&rule, count, parameters, gradients, state.0, state.1, state.2,
-                                 next, nextState.0, nextState.1, nextState.2)
+        let bad = rnn_update_f32(&rule, o.count, o.parameters, o.gradients, o.state.0, o.state.1, o.state.2,
+                                 o.next, o.nextState.0, o.nextState.1, o.nextState.2)
         return bad < 0 ? nil : bad
     }
 }

@@ -40,9 +40,9 @@ struct UpdateKernelTests {
             inputs[2].withUnsafeBufferPointer { m in inputs[3].withUnsafeBufferPointer { v in inputs[4].withUnsafeBufferPointer { a in
                 np.withUnsafeMutableBufferPointer { NP in nm.withUnsafeMutableBufferPointer { NM in
                     nv.withUnsafeMutableBufferPointer { NV in na.withUnsafeMutableBufferPointer { NA in
-                        F.update(rule, count: n, parameters: p.baseAddress!, gradients: g.baseAddress!,
-                                 state: (m.baseAddress!, v.baseAddress!, a.baseAddress!), into: NP.baseAddress!,
-                                 state: (NM.baseAddress!, NV.baseAddress!, NA.baseAddress!))
+                        F.update(rule, UpdateOperands(count: n, parameters: p.baseAddress!, gradients: g.baseAddress!,
+                                                      state: (m.baseAddress!, v.baseAddress!, a.baseAddress!), next: NP.baseAddress!,
+                                                      nextState: (NM.baseAddress!, NV.baseAddress!, NA.baseAddress!)))
                     } }
                 } }
             } } }
