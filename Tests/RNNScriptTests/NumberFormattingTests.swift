@@ -207,6 +207,24 @@ struct NumberFormattingTests {
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
 
+    @Test("the matrix cell width from a few extremes equals the widest of all formatted cells")
+    func matrixWidth() {
+        var g = Generator(state: 0x3A7_0C)
+        let edges: [Double] = [9.99995, 9.99994, 99999.99995, 99999.9999, 0.00099999, 0.001, 9.99995e99, 9.99994e99, 1e-99,
+                               9.99995e-100, 1e-100, 0, -0.0, .nan, .infinity, -.infinity, 1e300, .leastNonzeroMagnitude, 12345.67895]
+        for trial in 0..<3000 {
+            let count = 1 + trial % 9
+            let values = (0..<count).map { i -> Double in
+                let pick = Int(g.next() % UInt64(edges.count + 3))
+                let x = pick < edges.count ? edges[pick] : Self.value(trial * 16 + i, &g)
+                return g.next() % 2 == 0 ? x : -x
+            }
+            let m = Matrix(rows: 1, cols: count, storage: values)
+            let widest = NumberFormatting.matrixCells(m).map(\.count).max() ?? 0
+            #expect(NumberFormatting.matrixCellWidth(m) == widest, "\(values)")
+        }
+    }
+
     @Test("nan, inf and -inf in every format, and negative zero")
     func nonFiniteAndNegativeZero() {
         let negativeNaN = -Double.nan

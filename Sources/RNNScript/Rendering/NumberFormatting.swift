@@ -44,10 +44,42 @@ public enum NumberFormatting {
     /// A column format for every entry of a matrix: fixed 4 decimals when all
     /// nonzero magnitudes are in [1e-3, 1e5), scientific otherwise.
     public static func matrixCells(_ m: Matrix) -> [String] {
+        let format = matrixFormat(m)
+        return m.storage.map(format)
+    }
+
+    /// The cell format of `matrixCells` (fixed when every entry suits it, else scientific).
+    static func matrixFormat(_ m: Matrix) -> (Double) -> String {
         let useFixed = m.storage.allSatisfy { v in
             let a = abs(v)
             return a == 0 || (a >= 1e-3 && a < 1e5) || !v.isFinite
         }
-        return m.storage.map { useFixed ? fixed($0) : scientific($0) }
+        return useFixed ? { fixed($0) } : { scientific($0) }
+    }
+
+    /// The width of the widest of `matrixCells(m)`, formatting a few entries
+    /// instead of all (a text view of a 4400 × 4400 matrix shows 10 × 10).
+    /// Per sign, a cell's length never decreases with |v| in fixed format, and in
+    /// scientific format it grows only with the exponent's digits, so it is
+    /// largest at the largest or the smallest nonzero |v|; zeros and non-finite
+    /// cells are a few kinds, each formatted once.
+    static func matrixCellWidth(_ m: Matrix) -> Int {
+        let format = matrixFormat(m)
+        var extremes: [FloatingPointSign: (low: Double, high: Double)] = [:]
+        var others: [Double] = []
+        for v in m.storage {
+            guard v.isFinite && v != 0 else {
+                if !others.contains(where: { $0.bitPattern == v.bitPattern || ($0.isNaN && v.isNaN) }) { others.append(v) }
+                continue
+            }
+            let a = v.magnitude
+            if let e = extremes[v.sign] { extremes[v.sign] = (min(e.low, a), max(e.high, a)) } else { extremes[v.sign] = (a, a) }
+        }
+        var candidates = others
+        for (sign, e) in extremes {
+            candidates.append(Double(sign: sign, exponent: 0, significand: e.low))
+            candidates.append(Double(sign: sign, exponent: 0, significand: e.high))
+        }
+        return candidates.map { format($0).count }.max() ?? 0
     }
 }

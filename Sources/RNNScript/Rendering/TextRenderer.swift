@@ -183,11 +183,11 @@ public struct TextRenderer {
     /// corner and says so (JSON output always has every entry).
     func matrixLines(_ m: Matrix) -> [String] {
         if m.count == 0 { return ["(empty)"] }
-        let cells = NumberFormatting.matrixCells(m)
-        let width = cells.map(\.count).max() ?? 0
+        // Only the shown cells are formatted; the width is that of the widest cell of all.
+        let format = NumberFormatting.matrixFormat(m), width = NumberFormatting.matrixCellWidth(m)
         let rows = min(m.rows, Self.matrixLimit), cols = min(m.cols, Self.matrixLimit)
         var lines = (0..<rows).map { r in
-            (0..<cols).map { c in padLeft(cells[r * m.cols + c], width) }.joined(separator: "  ") + (cols < m.cols ? "  …" : "")
+            (0..<cols).map { c in padLeft(format(m[r, c]), width) }.joined(separator: "  ") + (cols < m.cols ? "  …" : "")
         }
         if rows < m.rows || cols < m.cols {
             lines.append("… (rows 0–\(rows - 1) of \(m.rows), columns 0–\(cols - 1) of \(m.cols); --json prints all)")
