@@ -372,3 +372,46 @@ func runOnThread(stackSize: Int, _ work: ThreadWork) -> Int32 {
     }
     return pthread_join(thread, nil)
 }
+
+/// A shuffled split's halves are drawn when the script runs, so the checker
+/// cannot know which sequences each half holds: its checks cover every
+/// sequence either half may hold (a model of width 2 once ran, reading out of
+/// bounds, on a width-3 sequence that the shuffle put in the checked half).
+@Suite("Shuffled splits are checked for every sequence they may hold")
+struct ShuffledSplitCheckTests {
+    static func script(_ shuffled: Bool, extra: String = "") -> String {
+        """
+        seed 3
+        vocab a = ['x', 'y']
+        vocab b = ['p', 'q', 'r']
+        sequence good = "xyxy" over a predicting next
+        sequence bad = "pqrp" over b predicting next
+        dataset d = [good, bad]
+        split d into one, two at 0.5\(shuffled ? " shuffled" : "")
+        \(extra)
+        model m = rnn { input a; hidden 3; output a }
+        forward m on one
+        """
+    }
+
+    @Test("shuffled: refused before anything runs, naming the sequence that may land in the half")
+    func shuffled() {
+        let r = runScript(Self.script(true))
+        #expect(r.status == .scriptError)
+        #expect(r.errors.contains("test.rnn:10:9: error: model m expects input width 2, sequence one (bad) is one-hot over 3 symbols"), "\(r.errors)")
+        #expect(r.output.isEmpty)
+    }
+
+    @Test("unshuffled: the first half is known to hold only 'good', and runs")
+    func unshuffled() {
+        let r = runScript(Self.script(false))
+        #expect(r.status == .ok, "\(r.errors)")
+    }
+
+    @Test("a dataset made of a shuffled half, and a split of it, inherit what it may hold")
+    func inherited() {
+        let r = runScript(Self.script(true, extra: "dataset u = [two]\nsplit u into p, q at 0.5").replacingOccurrences(of: "forward m on one", with: "forward m on u"))
+        #expect(r.status == .scriptError)
+        #expect(r.errors.contains("sequence u (bad) is one-hot over 3 symbols"), "\(r.errors)")
+    }
+}

@@ -76,7 +76,10 @@ extension Checker {
         switch source {
         case let .list(members):
             guard !members.isEmpty else { throw Diagnostic(.emptyValue("dataset \(name.name)"), at: name.range) }
-            return DatasetData(name: name.name, sequences: try members.flatMap { try lookupSequences($0) })
+            var dataset = DatasetData(name: name.name, sequences: try members.flatMap { try lookupSequences($0) })
+            let candidates = try members.flatMap { try lookupCandidates($0) }
+            if candidates != dataset.sequences { dataset.mayHold = candidates }
+            return dataset
         case let .windows(seriesName, size):
             let series = try lookupSeries(seriesName)
             let w = Int(size.value), count = series.values.rows - w

@@ -106,8 +106,15 @@ public struct Checker {
             guard count >= 1 && count < source.sequences.count else {
                 throw Diagnostic(.invalidDeclaration("splitting \(source.sequences.count) sequences at \(fraction.text) leaves a part empty"), at: fraction.range)
             }
-            symbols.declare(first.name, .dataset(DatasetData(name: first.name, sequences: Array(source.sequences[..<count]))))
-            symbols.declare(second.name, .dataset(DatasetData(name: second.name, sequences: Array(source.sequences[count...]))))
+            // Shuffled, either half may hold any of the source's sequences when the script runs
+            // (the order comes from the generator then): checks of the halves cover them all.
+            let mayHold = source.mayHold ?? (shuffled ? source.sequences : nil)
+            var a = DatasetData(name: first.name, sequences: Array(source.sequences[..<count]))
+            var b = DatasetData(name: second.name, sequences: Array(source.sequences[count...]))
+            a.mayHold = mayHold
+            b.mayHold = mayHold
+            symbols.declare(first.name, .dataset(a))
+            symbols.declare(second.name, .dataset(b))
             return .split(source: sourceName.name, first: first.name, second: second.name, firstCount: count, shuffled: shuffled)
         case let .sample(modelName, vocabularyName, prime, options):
             return try checkSample(modelName, vocabularyName, prime, options)
@@ -308,6 +315,12 @@ public struct Checker {
         }
     }
 
+    /// Every sequence a name may stand for when the script runs (a shuffled split's half: any of its source's).
+    func lookupCandidates(_ name: Identifier) throws -> [SequenceData] {
+        if case let .dataset(dataset)? = symbols[name.name] { return dataset.candidates }
+        return try lookupSequences(name)
+    }
+
     func lookupVocabulary(_ name: Identifier) throws -> Vocabulary {
         let value = try lookup(name)
         guard case let .vocabulary(vocabulary) = value else { throw wrongKind(name, value, "a vocabulary") }
@@ -338,11 +351,11 @@ public struct Checker {
     /// shapes and where each came from).
     func checkFit(_ modelName: Identifier, _ sequenceName: Identifier) throws -> (ModelConfiguration, [SequenceData]) {
         let configuration = try lookupModel(modelName)
-        let sequences = try lookupSequences(sequenceName)
+        let sequences = try lookupSequences(sequenceName), candidates = try lookupCandidates(sequenceName)
         let range = modelName.range.union(sequenceName.range)
         guard !sequences.isEmpty else { throw Diagnostic(.emptyValue("dataset \(sequenceName.name)"), at: sequenceName.range) }
-        for data in sequences {
-            let shown = sequences.count == 1 ? sequenceName.name : "\(sequenceName.name) (\(data.name))"
+        for data in candidates {
+            let shown = candidates.count == 1 ? sequenceName.name : "\(sequenceName.name) (\(data.name))"
             if configuration.inputSize != data.inputWidth {
                 throw Diagnostic(.inputWidthMismatch(model: modelName.name, width: configuration.inputSize,
                                                      sequence: shown, description: data.inputDescription), at: range)

@@ -104,6 +104,13 @@ public struct DatasetData: Equatable, Sendable {
     /// (predicting next, without `<stop>`) ones of a single symbol.
     public var blankLines = 0
     public var oneSymbolLines = 0
+    /// For checking only: the sequences this dataset may hold when the script
+    /// runs, where that is not known before (a half of a `split … shuffled`,
+    /// and datasets made from one); nil when it is exactly `sequences`.
+    public var mayHold: [SequenceData]? = nil
+
+    /// What every check of the members' shapes must cover.
+    var candidates: [SequenceData] { mayHold ?? sequences }
 }
 
 /// Everything a name can stand for.
