@@ -1,11 +1,11 @@
-/// Branch-free exp, logistic and tanh for Float32, written so that LLVM
-/// vectorises the gate loops that call them (libm's `expf`/`tanhf` are opaque
-/// calls, one element at a time, and were a quarter of an LSTM's training
-/// time). Accurate to about 2 ulp over the whole range (see FastMathTests);
-/// NaN in gives NaN out, so the non-finite checks still see a diverging run.
-///
-/// Float64 keeps libm's functions, so double-precision results (the examples'
-/// golden outputs, the gradient checks) are those of the plain formulas.
+/// Branch-free exp, logistic and tanh for Float32: the definition of the
+/// Float32 activations. `CKernels/gates_template.h` computes the same formulas,
+/// operation for operation, over arrays in each instruction set's vectors
+/// (the cells call those); these scalar forms serve single values and are the
+/// reference a test holds the C arrays to, bit for bit. Accurate to about
+/// 2 ulp over the whole range (see FastMathTests); NaN in gives NaN out, so
+/// the non-finite checks still see a diverging run. Float64 uses the
+/// runtime's own double-precision functions (`Math.swift`, CKernels/elementary.h).
 enum FastFloat {
     /// eˣ: x = n·ln 2 + r with |r| ≤ ln2/2 (Cody–Waite split of ln 2), eʳ by its
     /// degree-7 Taylor polynomial (truncation < 1e-8), 2ⁿ built in the exponent bits.
