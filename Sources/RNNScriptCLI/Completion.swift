@@ -31,7 +31,7 @@ enum Completion {
             return members(of: String(word[..<dot]), prefix: word, state: state)
         }
         var words = Keyword.allCases.map(\.rawValue) + ContextualWord.allCases.map(\.rawValue)
-        words += expressionFunctions.keys
+        words += ExpressionFunction.all.map(\.name)
         words += state.symbols.names
         words += ["tanh", "sigmoid", "relu", "linear", "softmax", "cross_entropy", "squared_error", "binary_cross_entropy",
                   "uniform", "normal", "xavier", "zeros", "float32", "float64"]

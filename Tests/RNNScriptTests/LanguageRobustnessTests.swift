@@ -415,3 +415,32 @@ struct ShuffledSplitCheckTests {
         #expect(r.errors.contains("sequence u (bad) is one-hot over 3 symbols"), "\(r.errors)")
     }
 }
+
+/// The functions of expressions are one table (ExpressionFunction.all).
+@Suite("Expression functions")
+struct ExpressionFunctionTableTests {
+    @Test("every row runs on a matrix and a number, with the shape the checker infers, and is in :help",
+          arguments: ExpressionFunction.all.map(\.name))
+    func row(_ name: String) {
+        guard let f = ExpressionFunction.named(name) else { Issue.record("no row \(name)"); return }
+        let onMatrix = runScript("let x = \(name)([[1, 2, 3], [4, 5, 6]])\nshow x")
+        #expect(onMatrix.status == .ok, "\(onMatrix.errors)")
+        let expected: String
+        switch f.result {
+        case .number: expected = "x = "
+        case .elementwise: expected = "2×3"
+        case .transposed: expected = "3×2"
+        case .shape: expected = "2.0000  3.0000"
+        }
+        #expect(onMatrix.output.contains(expected), "\(onMatrix.output)")
+        #expect(runScript("show \(name)(4)").status == .ok)
+        #expect(Help.topic("functions")?.contains(name) == true)
+    }
+
+    @Test("an unknown function is refused with the closest name")
+    func unknown() {
+        let r = runScript("show sqr(4)")
+        #expect(r.status == .scriptError)
+        #expect(r.errors.contains("unknown function 'sqr'; did you mean 'sqrt'?"), "\(r.errors)")
+    }
+}

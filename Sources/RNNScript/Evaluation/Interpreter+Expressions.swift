@@ -140,30 +140,15 @@ extension Interpreter {
 
     private func call(_ function: String, _ argument: Value, _ range: SourceRange) throws -> Value {
         let m = try matrixArgument(argument, function, range)
-        if ["abs", "transpose", "log", "exp", "sqrt"].contains(function) {
+        guard let f = ExpressionFunction.named(function) else { preconditionFailure("checked function \(function) missing") }
+        if f.result == .elementwise || f.result == .transposed {
             try requireBounded(m.rows, m.cols, "the value of \(function)", range)
         }
-        if m.count == 0 && ["max", "min", "mean"].contains(function) {
+        if m.count == 0 && f.needsElements {
             throw Diagnostic(.invalidOperation("\(function) of an empty matrix"), at: range)
         }
-        switch function {
-        case "norm": return .number(m.frobeniusNorm)
-        case "spectral": return .number(LinearAlgebra.spectralNorm(m))
-        case "max": return .number(m.storage.max()!)
-        case "min": return .number(m.storage.min()!)
-        case "sum": return .number(m.storage.reduce(0, +))
-        case "mean": return .number(m.storage.reduce(0, +) / Double(m.count))
-        case "shape": return .matrix(Matrix(row: [Double(m.rows), Double(m.cols)]))
-        case "abs":
-            if case let .number(x) = argument { return .number(abs(x)) }
-            return .matrix(m.map { abs($0) })
-        case "transpose": return .matrix(m.transposed)
-        case "log", "exp", "sqrt":
-            let f: (Double) -> Double = function == "log" ? { Math.log($0) } : function == "exp" ? { Math.exp($0) } : { $0.squareRoot() }
-            if case let .number(x) = argument { return .number(f(x)) }
-            return .matrix(m.map(f))
-        default: preconditionFailure("checked function \(function) missing")
-        }
+        if case .number = argument { return f(m, argumentIsNumber: true) }
+        return f(m, argumentIsNumber: false)
     }
 
     private func binary(_ op: BinaryOperator, _ left: Value, _ right: Value, _ range: SourceRange) throws -> Value {

@@ -1,11 +1,5 @@
 import RNNRuntime
 
-/// The functions of inspection expressions, with their arity.
-public let expressionFunctions: [String: Int] = [
-    "norm": 1, "spectral": 1, "max": 1, "min": 1, "mean": 1, "sum": 1, "shape": 1, "abs": 1, "transpose": 1,
-    "log": 1, "exp": 1, "sqrt": 1,
-]
-
 /// Members a sequence exposes as matrices: `deep.inputs`, `deep.targets`.
 let sequenceMembers = ["inputs", "targets"]
 
@@ -189,8 +183,9 @@ extension Checker {
 
     /// The function exists and has its number of arguments.
     private func checkCall(_ name: Identifier, _ count: Int, _ range: SourceRange) throws {
-        guard let arity = expressionFunctions[name.name] else {
-            throw Diagnostic(.unknownFunction(name.name, suggestion: closestMatch(to: name.name, in: expressionFunctions.keys.sorted())), at: name.range)
+        guard let arity = ExpressionFunction.named(name.name)?.arity else {
+            throw Diagnostic(.unknownFunction(name.name, suggestion: closestMatch(to: name.name, in: ExpressionFunction.all.map(\.name).sorted())),
+                             at: name.range)
         }
         guard count == arity else {
             throw Diagnostic(.wrongArgumentCount(function: name.name, expected: arity == 1 ? "1 argument" : "\(arity) arguments", got: count),
@@ -199,20 +194,21 @@ extension Checker {
     }
 
     private func callType(_ function: String, _ argument: ValueType, _ range: SourceRange) throws -> ValueType {
+        let result = ExpressionFunction.named(function)!.result
         guard case let .matrix(rows, cols) = argument else {
             guard argument == .number else { throw invalid("\(function) needs a matrix or a number, got \(argument.description)", range) }
             // A number is a 1×1 matrix to the functions that return matrices.
-            switch function {
-            case "shape": return .matrix(rows: 1, cols: 2)
-            case "transpose": return .matrix(rows: 1, cols: 1)
-            default: return .number
+            switch result {
+            case .shape: return .matrix(rows: 1, cols: 2)
+            case .transposed: return .matrix(rows: 1, cols: 1)
+            case .number, .elementwise: return .number
             }
         }
-        switch function {
-        case "shape": return .matrix(rows: 1, cols: 2)
-        case "transpose": return .matrix(rows: cols, cols: rows)
-        case "abs", "log", "exp", "sqrt": return argument
-        default: return .number
+        switch result {
+        case .shape: return .matrix(rows: 1, cols: 2)
+        case .transposed: return .matrix(rows: cols, cols: rows)
+        case .elementwise: return argument
+        case .number: return .number
         }
     }
 
