@@ -591,5 +591,7 @@ struct JSONNumberArrayTests {
         #expect(compact.pretty == nested.pretty)
         #expect(compact.serialized == nested.serialized)
         #expect((try? JSON.parse(compact.pretty)) == nested)
+        // Parsed back (rows as .numbers), it prints the same bytes again.
+        #expect((try? JSON.parse(compact.pretty))?.pretty == nested.pretty)
     }
 }

@@ -147,8 +147,7 @@ extension Interpreter {
         if m.count == 0 && f.needsElements {
             throw Diagnostic(.invalidOperation("\(function) of an empty matrix"), at: range)
         }
-        if case .number = argument { return f(m, argumentIsNumber: true) }
-        return f(m, argumentIsNumber: false)
+        return f(m, argumentIsNumber: argument.type == .number)
     }
 
     private func binary(_ op: BinaryOperator, _ left: Value, _ right: Value, _ range: SourceRange) throws -> Value {

@@ -81,7 +81,7 @@ public indirect enum JSON: Equatable, Sendable {
         case let .number(x): out += x.isFinite ? NumberFormatting.roundTrip(x) : "null"
         case let .string(s): JSON.writeString(s, into: &out)
         case let .array(items):
-            let flat = indent == nil || items.allSatisfy { if case .array = $0 { return false }; if case .object = $0 { return false }; return true }
+            let flat = indent == nil || !items.contains(where: \.isContainer)
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += flat && indent != nil ? ", " : "," }
@@ -91,26 +91,14 @@ public indirect enum JSON: Equatable, Sendable {
             if !flat, let indent, !items.isEmpty { out += "\n" + String(repeating: indent, count: level) }
             out += "]"
         case let .numbers(values):
-            out += "["
-            for (i, x) in values.enumerated() {
-                if i > 0 { out += indent == nil ? "," : ", " }
-                out += x.isFinite ? NumberFormatting.roundTrip(x) : "null"
-            }
-            out += "]"
+            JSON.writeNumbers(values[...], into: &out, pretty: indent != nil)
         case let .matrix(rows, cols, values):
-            // As .array of row .arrays: rows on lines of their own when pretty, each row on one line.
-            let separator = indent == nil ? "," : ", "
+            // As the .array of its rows: each row on a line of its own when pretty.
             out += "["
             for r in 0..<rows {
                 if r > 0 { out += "," }
                 if let indent { out += "\n" + String(repeating: indent, count: level + 1) }
-                out += "["
-                for c in 0..<cols {
-                    if c > 0 { out += separator }
-                    let x = values[r * cols + c]
-                    out += x.isFinite ? NumberFormatting.roundTrip(x) : "null"
-                }
-                out += "]"
+                JSON.writeNumbers(values[(r * cols)..<((r + 1) * cols)], into: &out, pretty: indent != nil)
             }
             if let indent, rows > 0 { out += "\n" + String(repeating: indent, count: level) }
             out += "]"
@@ -126,6 +114,24 @@ public indirect enum JSON: Equatable, Sendable {
             if let indent, !pairs.isEmpty { out += "\n" + String(repeating: indent, count: level) }
             out += "}"
         }
+    }
+
+    /// Arrays and objects, in any of their forms (a pretty array of them takes a line each).
+    var isContainer: Bool {
+        switch self {
+        case .array, .object, .numbers, .matrix: return true
+        default: return false
+        }
+    }
+
+    /// A flat array of numbers, written as `.array` of `.number`s would be.
+    static func writeNumbers(_ values: ArraySlice<Double>, into out: inout String, pretty: Bool) {
+        out += "["
+        for (i, x) in values.enumerated() {
+            if i > 0 { out += pretty ? ", " : "," }
+            out += x.isFinite ? NumberFormatting.roundTrip(x) : "null"
+        }
+        out += "]"
     }
 
     static func writeString(_ s: String, into out: inout String) {

@@ -936,17 +936,19 @@ public struct Parser {
     // a debug build. Leaves are parsed apart (`parseOperand`) to keep the
     // frames on that path small.
 
+    /// The right operand of a binary operator at `token`, one level deeper.
+    private mutating func rightOperand(of token: Token, _ parse: (inout Parser) throws -> Expression) throws -> Expression {
+        try enter(at: token)
+        defer { openLevels -= 1 }
+        return try parse(&self)
+    }
+
     /// expression ::= term (('+' | '-') term)*
     mutating func parseExpression() throws -> Expression {
         var left = try parseTerm()
         while check(.plus) || check(.minus) {
             let token = advance()
-            let right: Expression
-            do {
-                try enter(at: token)
-                defer { openLevels -= 1 }
-                right = try parseTerm()
-            }
+            let right = try rightOperand(of: token) { try $0.parseTerm() }
             let op: BinaryOperator = token.kind == .plus ? .add : .subtract
             left = try bounded(Expression(kind: .binary(op, left, right), range: left.range.union(right.range)), at: token)
         }
@@ -958,12 +960,7 @@ public struct Parser {
         var left = try parseUnary()
         while check(.star) || check(.slash) || check(TokenKind.at) {
             let token = advance()
-            let right: Expression
-            do {
-                try enter(at: token)
-                defer { openLevels -= 1 }
-                right = try parseUnary()
-            }
+            let right = try rightOperand(of: token) { try $0.parseUnary() }
             let op: BinaryOperator = token.kind == .star ? .multiply : token.kind == .slash ? .divide : .matmul
             left = try bounded(Expression(kind: .binary(op, left, right), range: left.range.union(right.range)), at: token)
         }
