@@ -65,18 +65,13 @@ public enum Truncation: Equatable, Sendable {
 extension Workspace {
     /// The trace of sequence 0 of the current span, in Float64.
     func trace() -> ForwardTrace {
-        let cfg = net.configuration, S = cfg.stateWidth
+        let S = net.configuration.stateWidth
         var states = Matrix(rows: T + 1, cols: S)
-        let layerState = cell.stateWidth(hidden: d)
         for t in 0...T {
-            for l in 0..<L {
-                for j in 0..<d {
-                    states[t, l * layerState + j] = H[l][t * B * d + j].double
-                    if cell == .lstm { states[t, l * layerState + d + j] = C[l][t * B * d + j].double }
-                }
-            }
+            let block = state(block: t)
+            for j in 0..<S { states[t, j] = block[j].double }
         }
-        func rows(_ a: [F], _ width: Int) -> Matrix {
+        func rows(_ a: UnsafePointer<F>, _ width: Int) -> Matrix {
             var m = Matrix(rows: T, cols: width)
             for t in 0..<T { for j in 0..<width { m[t, j] = a[(t * B) * width + j].double } }
             return m
@@ -84,10 +79,10 @@ extension Workspace {
         var targetSteps: [Int] = []
         for t in 0..<T where hasTarget[t * B] { targetSteps.append(t) }
         var gates: [String: Matrix] = [:]
-        if cell != .rnn {
-            let width = G * d
+        let names = net.configuration.cell.gates
+        if names.count > 1 {
             for l in 0..<L {
-                for (g, name) in cell.gates.enumerated() {
+                for (g, name) in names.enumerated() {
                     var m = Matrix(rows: T + 1, cols: d)
                     for t in 0..<T { for j in 0..<d { m[t + 1, j] = pre[l][t * B * width + g * d + j].double } }
                     gates[(L > 1 ? "layer\(l + 1)." : "") + name] = m

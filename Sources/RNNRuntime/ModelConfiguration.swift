@@ -6,23 +6,6 @@ public enum OutputPlacement: String, Sendable {
     case last
 }
 
-/// The kind of recurrent cell.
-public enum CellKind: String, Sendable, CaseIterable {
-    case rnn, lstm, gru
-
-    /// The gates of the cell, in the order of their parameters (PyTorch's order).
-    public var gates: [String] {
-        switch self {
-        case .rnn: return [""]
-        case .lstm: return ["i", "f", "g", "o"]
-        case .gru: return ["r", "z", "n"]
-        }
-    }
-
-    /// The width of one layer's state: [h, c] for an LSTM, h (or s) otherwise.
-    public func stateWidth(hidden d: Int) -> Int { self == .lstm ? 2 * d : d }
-}
-
 /// How parameters are initialised (weights only; biases start at zero).
 public enum Initializer: Equatable, Sendable {
     case uniform(Double, Double)
@@ -87,7 +70,7 @@ public struct ModelConfiguration: Equatable, Sendable {
                 shapes.append(ParameterShape(name: prefix + "U" + suffix, rows: n, cols: d, role: .inputWeight(fanIn: n, fanOut: d), layer: layer, gate: g))
                 shapes.append(ParameterShape(name: prefix + "W" + suffix, rows: d, cols: d, role: .recurrentWeight(fanIn: d, fanOut: d), layer: layer, gate: g))
                 if bias { shapes.append(ParameterShape(name: prefix + "b" + suffix, rows: 1, cols: d, role: .bias, layer: layer, gate: g)) }
-                if bias && cell == .gru && gate == "n" {
+                if bias && cell.hiddenBiasGate == g {
                     shapes.append(ParameterShape(name: prefix + "bh_n", rows: 1, cols: d, role: .hiddenBias, layer: layer, gate: g))
                 }
             }
@@ -102,7 +85,7 @@ public struct ModelConfiguration: Equatable, Sendable {
         let n = Double(inputSize), d = Double(hiddenSize), k = Double(outputSize), g = Double(cell.gates.count)
         let b = bias ? 1.0 : 0.0
         let first = g * (n * d + d * d + b * d), rest = g * (d * d + d * d + b * d)
-        let hidden = cell == .gru ? b * d * Double(layers) : 0
+        let hidden = cell.hiddenBiasGate == nil ? 0 : b * d * Double(layers)
         return first + rest * Double(layers - 1) + hidden + d * k + b * k
     }
 

@@ -1,0 +1,174 @@
+/// The backward walk of a workspace: BPTT over the current span, with or
+/// without a window, and the weight gradients as one product per parameter.
+extension Workspace {
+    /// Gradients of the span's (scaled) loss with respect to every parameter.
+    /// The entering states are constants. With `window` K, each L_t reaches
+    /// back through its K most recent steps only.
+    @discardableResult
+    func backward(window: Int?) -> [F] {
+        let rows = T * B
+        net.values.withUnsafeBufferPointer { parameters in
+            let parameters = parameters.baseAddress!
+            refreshTransposedWeights(parameters)
+            defer { transposedWFresh = false; walkVisitsOnce = false }
+            // Without a window each step is walked once and its rows of dP are
+            // written, not accumulated: no clearing pass over the buffers.
+            walkVisitsOnce = window.map { $0 >= T } ?? true
+            if !walkVisitsOnce { clearStepGradients() }
+            // The readout's share of ∂L/∂h_t for every step: ∂L/∂O · Vᵀ.
+            F.product(false, true, m: rows, n: d, k: k, dO, lda: k, parameters + net.layout.v, ldb: k,
+                      beta: 0, fromReadout, ldc: d)
+            if let window, window < T {
+                for t in 0..<T where (0..<B).contains(where: { hasTarget[t * B + $0] }) {
+                    resetCarries()
+                    var step = t
+                    while step >= 0 && step > t - window {
+                        walkStep(step, seedTop: step == t, propagate: step - 1 > t - window, parameters)
+                        step -= 1
+                    }
+                }
+            } else {
+                resetCarries()
+                for step in stride(from: T - 1, through: 0, by: -1) {
+                    walkStep(step, seedTop: true, propagate: step > 0, parameters)
+                }
+            }
+        }
+        weightGradients()
+        return grads
+    }
+
+    func clearStepGradients() {
+        for l in 0..<L {
+            dP[l].zero(T * B * width)
+            if cells[l].hasSeparateRecurrentGradient { dQ[l].zero(T * B * width) }
+        }
+    }
+
+    /// Wᵀ of every layer, for the step products of the backward walk.
+    private func refreshTransposedWeights(_ parameters: UnsafePointer<F>) {
+        for l in 0..<L {
+            let w = parameters + net.layout.layers[l].w, wt = transposedW[l]
+            if stepPanels {
+                F.pack(transposed: true, k: width, n: d, w, ldb: width, into: wt)
+                continue
+            }
+            // In 16 × 16 tiles, so both sides stay in cache lines already loaded.
+            for i0 in stride(from: 0, to: d, by: 16) {
+                for j0 in stride(from: 0, to: width, by: 16) {
+                    for i in i0..<min(i0 + 16, d) {
+                        for j in j0..<min(j0 + 16, width) { wt[j * d + i] = w[i * width + j] }
+                    }
+                }
+            }
+        }
+        transposedWFresh = true
+    }
+
+    func resetCarries() {
+        for l in 0..<L {
+            carryH[l].zero(B * d)
+            cells[l].cellCarry?.zero(B * d)
+        }
+    }
+
+    /// One step of the backward walk at step `t`, layers top to bottom: each
+    /// layer's ∂L/∂h_t is the carry from step t+1 plus what comes from above
+    /// (the readout for the top layer when `seedTop`, the layer above's input
+    /// gradient otherwise). Accumulates the step's gate gradients; with
+    /// `propagate`, leaves ∂L/∂h_{t−1} (and the cell state's) in the carries.
+    /// `seeds` (per layer, B × layer state) are added to the carries first (Jacobians).
+    func walkStep(_ t: Int, seedTop: Bool, propagate: Bool, _ parameters: UnsafePointer<F>, seeds: [[F]]? = nil) {
+        let count = B * d
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let dh = carryH[l]
+            if l == L - 1 {
+                if seedTop {
+                    let above = fromReadout + t * count
+                    for i in 0..<count { dh[i] += above[i] }
+                }
+            } else {
+                let above = external[l + 1]
+                for i in 0..<count { dh[i] += above[i] }
+            }
+            if let seeds {
+                for i in 0..<count { dh[i] += seeds[l][i] }
+                if let dc = cells[l].cellCarry { for i in 0..<count { dc[i] += seeds[l][count + i] } }
+            }
+            stepBack(l, t, propagate: propagate, parameters)
+        }
+    }
+
+    /// The backward of one cell step for layer l at step t, from ∂L/∂h_t in
+    /// `carryH[l]`: the cell writes the step's gate gradients into stepP (and
+    /// stepQ for W); they are added into dP (dQ); `external[l]` becomes ∂L/∂x_t
+    /// and the carries ∂L/∂h_{t−1} (∂L/∂c_{t−1}).
+    private func stepBack(_ l: Int, _ t: Int, propagate: Bool, _ parameters: UnsafePointer<F>) {
+        let layer = net.layout.layers[l], cell = cells[l], dh = carryH[l]
+        let offset = t * B * width, h = H[l]
+        cell.backward(BackwardStep(t: t, gates: pre[l] + offset, hPrev: h + t * B * d, hNext: h + (t + 1) * B * d,
+                                   dh: dh, input: stepP, recurrent: stepQ))
+        accumulate(stepP, into: dP[l] + offset)
+        if cell.hasSeparateRecurrentGradient { accumulate(stepQ, into: dQ[l] + offset) }
+        let recurrentGradient = cell.hasSeparateRecurrentGradient ? stepQ : stepP
+        // ∂L/∂x_t for the layer below.
+        if l > 0 {
+            F.product(false, true, m: B, n: layer.inputWidth, k: width, stepP, lda: width, parameters + layer.u, ldb: width,
+                      beta: 0, external[l], ldc: layer.inputWidth)
+        }
+        guard propagate else {
+            dh.zero(B * d)
+            cell.cellCarry?.zero(B * d)
+            return
+        }
+        // ∂L/∂h_{t−1} = W-side gradients · Wᵀ (+ the direct path the cell left in dh).
+        let beta: F = cell.keepsDirectPath ? 1 : 0
+        if transposedWFresh && stepPanels {
+            F.packedProduct(m: B, n: d, k: width, recurrentGradient, lda: width, panels: transposedW[l], beta: beta, dh, ldc: d)
+        } else if transposedWFresh {
+            F.product(false, false, m: B, n: d, k: width, recurrentGradient, lda: width, transposedW[l], ldb: d, beta: beta, dh, ldc: d)
+        } else {
+            F.product(false, true, m: B, n: d, k: width, recurrentGradient, lda: width, parameters + layer.w, ldb: width,
+                      beta: beta, dh, ldc: d)
+        }
+    }
+
+    /// A step's gate gradients into the span's: accumulated when a window
+    /// revisits steps, else written (as 0 + x, so a −0 becomes +0 exactly as
+    /// accumulating did).
+    @inline(__always)
+    private func accumulate(_ step: UnsafeMutablePointer<F>, into span: UnsafeMutablePointer<F>) {
+        let count = B * width
+        if walkVisitsOnce { for i in 0..<count { span[i] = step[i] + 0 } }
+        else { for i in 0..<count { span[i] += step[i] } }
+    }
+
+    /// Weight gradients from the span's gate gradients, all steps at once,
+    /// written straight into their slices of `grads`.
+    private func weightGradients() {
+        let rows = T * B, layout = net.layout
+        grads.withUnsafeMutableBufferPointer { buffer in
+            let gradients = buffer.baseAddress!
+            for l in 0..<L {
+                let layer = layout.layers[l], inputs = layer.inputWidth, gates = dP[l]
+                if l == 0 && inputsAreClasses {
+                    // Xᵀ·δ for one-hot rows: add δ's row r into row c_r of ∂L/∂U.
+                    gradients.advanced(by: layer.u).zero(inputs * width)
+                    for r in 0..<rows where xClasses[r] >= 0 {
+                        let row = gradients + layer.u + Int(xClasses[r]) * width, delta = gates + r * width
+                        for j in stride(from: 0, to: width, by: 8) { row.setLanes(row.lanes(j, width) + delta.lanes(j, width), j, width) }
+                    }
+                } else {
+                    let input = l == 0 ? UnsafePointer(x) : UnsafePointer(H[l - 1] + B * d)
+                    F.product(true, false, m: inputs, n: width, k: rows, input, lda: inputs, gates, ldb: width,
+                              beta: 0, gradients + layer.u, ldc: width)
+                }
+                if let b = layer.b { columnSums(gates, rows: rows, width: width, stride: width, into: gradients + b) }
+                F.product(true, false, m: d, n: width, k: rows, H[l], lda: d, dQ[l], ldb: width, beta: 0, gradients + layer.w, ldc: width)
+                cells[l].weightGradients(dQ[l], rows, gradients)
+            }
+            F.product(true, false, m: d, n: k, k: rows, H[L - 1] + B * d, lda: d, dO, ldb: k, beta: 0, gradients + layout.v, ldc: k)
+            if let c = layout.c { columnSums(dO, rows: rows, width: k, stride: k, into: gradients + c) }
+        }
+    }
+}

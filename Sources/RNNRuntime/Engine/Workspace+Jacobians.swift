@@ -1,0 +1,36 @@
+/// State Jacobians ∂s_t/∂s_k from the backward walk, s every layer's state
+/// concatenated (h, and c when the cell has one).
+extension Workspace {
+    /// ∂s_t/∂s_k for every k = 0 … t−1 in one sweep (index k): each row's
+    /// backward walk records its carry at every step it passes.
+    func stateJacobians(from t: Int) -> [Matrix] {
+        precondition(B == 1)
+        let S = net.configuration.stateWidth, layerState = layerState
+        var result = (0..<t).map { _ in Matrix(rows: S, cols: S) }
+        var seeds = (0..<L).map { _ in [F](repeating: 0, count: layerState) }
+        net.values.withUnsafeBufferPointer { parameters in
+            for i in 0..<S {
+                for l in 0..<L { for j in 0..<layerState { seeds[l][j] = 0 } }
+                seeds[i / layerState][i % layerState] = 1
+                resetCarries()
+                for step in stride(from: t - 1, through: 0, by: -1) {
+                    walkStep(step, seedTop: false, propagate: true, parameters.baseAddress!, seeds: step == t - 1 ? seeds : nil)
+                    for l in 0..<L {
+                        for j in 0..<d { result[step][i, l * layerState + j] = carryH[l][j].double }
+                        if let dc = cells[l].cellCarry {
+                            for j in 0..<d { result[step][i, l * layerState + d + j] = dc[j].double }
+                        }
+                    }
+                }
+            }
+        }
+        clearStepGradients()
+        return result
+    }
+
+    /// J[i][m] = ∂s_t[i]/∂s_k[m] for sequence 0 of the span (0 ≤ k < t ≤ T),
+    /// s the concatenated state of every layer: element k of the sweep above.
+    func stateJacobian(from t: Int, to k: Int) -> Matrix {
+        stateJacobians(from: t)[k]
+    }
+}
