@@ -16,16 +16,13 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
-        // The runtime's own products and elementary functions (rnn_kernels.h),
-        // optimised in every build. No contraction of a·b + c into a fused
-        // multiply-add: every fma is written out, so each result has one
-        // operation sequence whatever the compiler or the instruction set.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
-        // The runtime's numeric loops are optimised even in debug builds: the
-        // tests train real models, and unoptimised generic code is 20–50× slower.
-        .target(
-            name: "RNNRuntime", dependencies: ["CKernels"], exclude: ["README.md"],
-            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // The runtime's own products and elementary functions (rnn_kernels.h).
+        // No unsafe flags, so both libraries can be used as a dependency: the
+        // C files say `#pragma STDC FP_CONTRACT OFF` themselves (every fma is
+        // written out), and the tests run in release mode (README, Testing),
+        // where the kernels and the generic runtime are optimised.
+        .target(name: "CKernels"),
+        .target(name: "RNNRuntime", dependencies: ["CKernels"], exclude: ["README.md"]),
         .target(name: "RNNScript", dependencies: ["RNNRuntime"]),
         .target(
             name: "RNNScriptCLI",

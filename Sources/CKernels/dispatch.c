@@ -1,3 +1,7 @@
+// Never contract a·b + c into a fused multiply-add: every fma is written out,
+// so each result has one operation sequence whatever the compiler or the
+// instruction set (clang contracts within an expression by default).
+#pragma STDC FP_CONTRACT OFF
 #include <stdlib.h>
 #include "rnn_kernels.h"
 #include "kernels_table.h"

@@ -1,5 +1,9 @@
 // The AVX2 + FMA unit (x86-64 CPUs since 2013): 256-bit vectors, blocks of
 // 6 rows × 2 vectors (12 accumulators, 2 loads and a broadcast: 15 of the 16 registers).
+// Never contract a·b + c into a fused multiply-add: every fma is written out,
+// so each result has one operation sequence whatever the compiler or the
+// instruction set (clang contracts within an expression by default).
+#pragma STDC FP_CONTRACT OFF
 #if defined(__x86_64__)
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #define UNIT(x) x##_avx2
