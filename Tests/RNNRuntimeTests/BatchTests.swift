@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RNNRuntime
+@testable import RNNRuntime
 
 /// Batches of sequences (SPEC §1: the loss of a batch is the mean over its
 /// sequences of each one's Σ_t L_t), mini-batch training, shuffling and validation.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RNNRuntime
+@testable import RNNRuntime
 
 /// `clip value V` and `clip norm N` (SPEC §1), with numbers worked by hand.
 ///
@@ -151,6 +151,37 @@ struct ClippingTests {
             var expected = p0[p]
             expected.add(hand[p], scaledBy: -0.1 * factor)
             expectClose(model.parameters[p], expected, tol: 1e-15, model.parameterNames[p])
+        }
+    }
+
+    @Test("training's flat clipping equals the reference on per-parameter matrices, both precisions",
+          arguments: [Clipping.none, .value(0.3), .value(5), .norm(0.5), .norm(1e9)])
+    func flatEqualsReference(_ clipping: Clipping) {
+        var random = RandomSource(seed: 11)
+        let matrices = [random.matrix(3, 4, -2, 2), random.matrix(1, 4, -2, 2), random.matrix(4, 2, -2, 2)]
+        var reference = matrices
+        let report = clipping.apply(to: &reference)
+        // Float64: the norms are sums in another order (the packed buffer's, not
+        // per matrix), so they and a norm scaling agree to rounding; a value
+        // clamp is exact. The same elements change.
+        var flat = matrices.flatMap(\.storage)
+        let flatReport = clipping.apply(toFlat: &flat, recordPositions: true)
+        if case .norm = clipping {
+            for (got, want) in zip(flat, reference.flatMap(\.storage)) { #expect(abs(got - want) <= 1e-15 * abs(want)) }
+        } else {
+            #expect(flat == reference.flatMap(\.storage))
+        }
+        #expect(abs(flatReport.normBefore - report.normBefore) <= 1e-15 * report.normBefore)
+        #expect(abs(flatReport.normAfter - report.normAfter) <= 1e-15 * report.normAfter)
+        #expect(flatReport.clipped.count == report.clippedCounts.reduce(0, +))
+        // Entries lie in [−2, 2]: value 0.3 and norm 0.5 clip, the others change nothing.
+        let clips = clipping == .value(0.3) || clipping == .norm(0.5)
+        #expect((report.normAfter < report.normBefore) == clips && (flatReport.clipped.isEmpty != clips))
+        // Float32: the reference rounded to Float, within Float's rounding of the factor.
+        var single = matrices.flatMap(\.storage).map { Float($0) }
+        _ = clipping.apply(toFlat: &single)
+        for (got, want) in zip(single, reference.flatMap(\.storage)) {
+            #expect(abs(Double(got) - want) <= 2e-7 * max(1, abs(want)))
         }
     }
 }

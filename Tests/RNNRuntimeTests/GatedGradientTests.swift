@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RNNRuntime
+@testable import RNNRuntime
 
 // MARK: - An independent reference implementation of SPEC §1 (every cell, stacked layers)
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RNNRuntime
+@testable import RNNRuntime
 
 /// One point of the grid activation × readout × loss × outputs × bias.
 struct GradientCase: Sendable, CustomTestStringConvertible {

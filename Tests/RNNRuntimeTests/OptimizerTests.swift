@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RNNRuntime
+@testable import RNNRuntime
 
 /// `OptimizerState.step` against PyTorch's documented update rules, worked by hand.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RNNRuntime
+@testable import RNNRuntime
 
 @Suite("Training")
 struct TrainingTests {
