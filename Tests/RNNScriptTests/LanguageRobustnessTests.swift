@@ -416,6 +416,40 @@ struct ShuffledSplitCheckTests {
     }
 }
 
+/// A shuffled split's halves are drawn when it runs; what is built from them
+/// (a dataset listing a half, a split of a half) holds the drawn sequences,
+/// not the checker's unshuffled ones (before issue 12's "resolve once", a
+/// dataset of a half silently held the unshuffled half).
+@Suite("Run-time contents of shuffled halves")
+struct ShuffledHalfContentsTests {
+    static let script = """
+        seed 3
+        series temps = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        dataset days = windows of temps size 2
+        split days into a, b at 0.5 shuffled
+        dataset c = [a]
+        split a into a1, a2 at 0.5
+        """
+
+    /// The first input of each sequence a name holds after the script, in order.
+    static func firstInputs(_ state: SessionState, _ name: String) -> [Double] {
+        state.sequences(name).map { $0.example.inputs[0, 0] }
+    }
+
+    @Test("a dataset of a half and a split of a half hold the drawn sequences")
+    func drawnContents() throws {
+        let runner = ScriptRunner(host: TestHost(), output: { _ in }, errors: { _ in })
+        #expect(runner.run(SourceFile(name: "halves.rnn", text: Self.script)) == .ok)
+        let a = Self.firstInputs(runner.state, "a"), b = Self.firstInputs(runner.state, "b")
+        // The draw is a permutation of the eight windows, and not the source order.
+        #expect((a + b).sorted() == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(a != [1, 2, 3, 4])
+        #expect(Self.firstInputs(runner.state, "c") == a)
+        #expect(Self.firstInputs(runner.state, "a1") == Array(a[..<2]))
+        #expect(Self.firstInputs(runner.state, "a2") == Array(a[2...]))
+    }
+}
+
 /// The functions of expressions are one table (ExpressionFunction.all).
 @Suite("Expression functions")
 struct ExpressionFunctionTableTests {

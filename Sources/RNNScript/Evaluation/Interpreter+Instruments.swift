@@ -3,12 +3,12 @@ import RNNRuntime
 /// The teaching instruments: gradient flow, the lecture's decomposition, full
 /// versus truncated gradients, gates, and the step-by-step trace.
 extension Interpreter {
-    mutating func flow(_ model: String, _ sequence: String) -> CellResult {
+    mutating func flow(_ model: String, _ sequence: SequenceRef) -> CellResult {
         let m = state.slot(model).model
         let data = state.sequence(sequence)
         let trace = m.forward(data.example, loss: defaultLoss(for: m.configuration.readout))
         state.models[model]!.lastTrace = trace
-        state.models[model]!.lastSequence = sequence
+        state.models[model]!.lastSequence = sequence.name
         let T = trace.stepCount
         let jacobians = m.stateJacobians(trace, from: T)
         let c = m.configuration
@@ -35,7 +35,7 @@ extension Interpreter {
     /// where ∂⁺s_k/∂W treats s_{k−1} as a constant: in the row convention the
     /// k-th term is s_{k−1}ᵀ ((∂L_T/∂s_T · ∂s_T/∂s_k) ⊙ σ′(a_k)) (x_kᵀ … for U).
     /// Without `at`, the split ∂L/∂P = Σ_t ∂L_t/∂P.
-    mutating func decompose(_ model: String, _ sequence: String, _ loss: LossKind, _ at: Int?, _ parameter: String) -> CellResult {
+    mutating func decompose(_ model: String, _ sequence: SequenceRef, _ loss: LossKind, _ at: Int?, _ parameter: String) -> CellResult {
         let m = state.slot(model).model
         let example = state.sequence(sequence).example
         let index = m.parameterIndex(named: parameter)!
@@ -44,7 +44,7 @@ extension Interpreter {
         if let T = at {
             let trace = m.forward(example, loss: loss)
             state.models[model]!.lastTrace = trace
-            state.models[model]!.lastSequence = sequence
+            state.models[model]!.lastSequence = sequence.name
             let V = m.parameter(named: "V")!
             // ∂L_T/∂s_T = ∂L_T/∂o_T · Vᵀ (1×d).
             let dLdsT = Matrix(row: trace.outputGradients.row(T - 1)).matmul(V.transposed)
@@ -73,7 +73,7 @@ extension Interpreter {
         return .decomposition(DecompositionReport(model: model, parameter: parameter, at: at, terms: terms, sum: sum, grad: grad))
     }
 
-    func compare(_ model: String, _ sequence: String, _ loss: LossKind, _ truncation: Truncation) -> CellResult {
+    func compare(_ model: String, _ sequence: SequenceRef, _ loss: LossKind, _ truncation: Truncation) -> CellResult {
         let m = state.slot(model).model
         let examples = state.sequences(sequence).map(\.example)
         let full = m.batchLossAndGradients(examples, loss: loss).gradients
@@ -87,11 +87,11 @@ extension Interpreter {
         return .comparison(ComparisonReport(model: model, truncation: truncation, rows: rows))
     }
 
-    mutating func gates(_ model: String, _ sequence: String) -> CellResult {
+    mutating func gates(_ model: String, _ sequence: SequenceRef) -> CellResult {
         let m = state.slot(model).model
         let trace = m.forward(state.sequence(sequence).example, loss: defaultLoss(for: m.configuration.readout))
         state.models[model]!.lastTrace = trace
-        state.models[model]!.lastSequence = sequence
+        state.models[model]!.lastSequence = sequence.name
         var gates: [(String, Matrix)] = []
         for layer in 0..<m.configuration.layers {
             for gate in m.configuration.cell.gates {
@@ -106,13 +106,13 @@ extension Interpreter {
 
     /// The lecture's quantities computed step by step, straight from the
     /// formulas (independently of the engine, whose gradients they must equal).
-    mutating func trace(_ model: String, _ sequence: String, _ loss: LossKind, _ export: TraceExport?, _ range: SourceRange) throws -> CellResult {
+    mutating func trace(_ model: String, _ sequence: SequenceRef, _ loss: LossKind, _ export: TraceExport?, _ range: SourceRange) throws -> CellResult {
         let m = state.slot(model).model
         let c = m.configuration
         let data = state.sequence(sequence)
         let trace = m.forward(data.example, loss: loss)
         state.models[model]!.lastTrace = trace
-        state.models[model]!.lastSequence = sequence
+        state.models[model]!.lastSequence = sequence.name
         let U = m.parameter(named: "U")!, W = m.parameter(named: "W")!, V = m.parameter(named: "V")!
         let b = m.parameter(named: "b"), bias = b ?? Matrix(rows: 1, cols: c.hiddenSize)
         let T = trace.stepCount

@@ -24,7 +24,7 @@ enum WorkLimit {
 
 extension Interpreter {
     /// Steps of a sequence as model `m` reads it.
-    func steps(_ m: RNNModel, _ sequence: String) -> Int {
+    func steps(_ m: RNNModel, _ sequence: SequenceRef) -> Int {
         state.sequence(sequence).example.stepCount(m.configuration.outputs)
     }
 

@@ -16,45 +16,59 @@ public struct Interpreter {
     }
 
     /// Runs one cell. `source` gives the text of sub-expressions for labels.
+    /// When it succeeds, the names the checker found it declares are added to
+    /// the session (`CheckedCell.changes`); the interpreter declares nothing
+    /// itself, except that contents known only at run time (the halves of a
+    /// shuffled split, a dataset built from them) replace the checker's.
     public mutating func execute(_ cell: CheckedCell, in source: SourceFile) throws -> CellResult {
+        let result = try perform(cell, in: source)
+        for change in cell.changes { state.symbols.apply(change) }
+        switch result {
+        case let .split(first, second):
+            state.symbols.declare(first.name, .dataset(first))
+            state.symbols.declare(second.name, .dataset(second))
+        case let .dataset(dataset) where dataset.mayHold != nil:
+            state.symbols.declare(dataset.name, .dataset(dataset))
+        default:
+            break
+        }
+        return result
+    }
+
+    private mutating func perform(_ cell: CheckedCell, in source: SourceFile) throws -> CellResult {
         switch cell.statement {
         case let .seed(n):
             state.random = RandomSource(seed: n)
             return .seed(n)
         case let .precision(precision):
-            state.symbols.precision = precision
             return .precision(precision)
         case let .vocabulary(v):
-            state.symbols.declare(v.name, .vocabulary(v))
             return .vocabulary(v)
         case let .series(series):
-            state.symbols.declare(series.name, .series(series))
             return .series(series)
-        case let .dataset(dataset):
-            state.symbols.declare(dataset.name, .dataset(dataset))
+        case let .dataset(dataset, members):
+            var dataset = dataset
+            if dataset.mayHold != nil { dataset.sequences = members.flatMap { state.sequences($0) } }
             return .dataset(dataset)
-        case let .split(source, first, second, count, shuffled):
+        case let .split(source, first, second, shuffled):
             var order = state.sequences(source)
             if shuffled {
                 // Fisher–Yates from the script's generator: the same seed, the same split.
                 for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, state.random.index(below: i + 1)) }
             }
-            let a = DatasetData(name: first, sequences: Array(order[..<count]))
-            let b = DatasetData(name: second, sequences: Array(order[count...]))
-            state.symbols.declare(first, .dataset(a))
-            state.symbols.declare(second, .dataset(b))
+            var a = first, b = second
+            a.sequences = Array(order[..<first.sequences.count])
+            b.sequences = Array(order[first.sequences.count...])
             return .split(first: a, second: b)
         case let .sample(model, vocabulary, prime, length, until, temperature):
             let generated = sample(state.slot(model).model, prime: prime, length: length, until: until, temperature: temperature)
             return .sample(SampleReport(model: model, vocabulary: vocabulary, prime: prime, generated: generated, temperature: temperature))
         case let .sequence(data):
-            state.symbols.declare(data.name, .sequence(data))
             return .sequence(data)
         case let .model(name, configuration):
             let model = RNNModel(configuration: configuration, random: &state.random)
-            state.symbols.declare(name, .model(configuration))
             state.models[name] = ModelSlot(name: name, model: model)
-            state.optimizerStates = state.optimizerStates.filter { !$0.key.hasSuffix("/" + name) }
+            state.optimizerStates = state.optimizerStates.filter { $0.key.model != name }
             return .model(name: name, model)
         case let .setParameter(model, parameter, value):
             var slot = state.slot(model)
@@ -69,23 +83,21 @@ public struct Interpreter {
             state.models[model]!.gradients = nil
             return .parameterSet(path: "\(model).\(slot.name)", value)
         case let .loss(name, kind):
-            state.symbols.declare(name, .loss(kind))
             return .loss(name: name, kind)
         case let .optimizer(name, settings):
-            state.symbols.declare(name, .optimizer(settings))
-            state.optimizerStates = state.optimizerStates.filter { !$0.key.hasPrefix(name + "/") }
+            state.optimizerStates = state.optimizerStates.filter { $0.key.optimizer != name }
             return .optimizer(name: name, settings)
-        case let .forward(model, sequence, loss) where state.isDataset(sequence):
+        case let .forward(model, sequence, loss) where sequence.isDataset:
             let sequences = state.sequences(sequence)
             let m = state.slot(model).model
-            return .datasetForward(model: model, dataset: sequence, losses: sequences.map { m.forward($0.example, loss: loss).loss },
+            return .datasetForward(model: model, dataset: sequence.name, losses: sequences.map { m.forward($0.example, loss: loss).loss },
                                    names: sequences.map(\.name))
         case let .forward(model, sequence, loss):
             let data = state.sequence(sequence)
             let slot = state.slot(model)
             let trace = slot.model.forward(data.example, loss: loss)
             state.models[model]!.lastTrace = trace
-            state.models[model]!.lastSequence = sequence
+            state.models[model]!.lastSequence = sequence.name
             return .forward(ForwardReport(model: model, sequence: data, configuration: slot.model.configuration, loss: loss, trace: trace))
         case let .backward(model, sequence, loss, truncation):
             let sequences = state.sequences(sequence)
@@ -95,17 +107,17 @@ public struct Interpreter {
             state.models[model]!.gradients = gradients
             if sequences.count == 1 {
                 state.models[model]!.lastTrace = slot.model.forward(sequences[0].example, loss: loss)
-                state.models[model]!.lastSequence = sequence
+                state.models[model]!.lastSequence = sequence.name
             }
-            return .backward(BackwardReport(model: model, sequence: sequence, loss: value, truncation: truncation,
+            return .backward(BackwardReport(model: model, sequence: sequence.name, loss: value, truncation: truncation,
                                             names: slot.model.parameterNames, gradients: gradients))
         case let .flow(model, sequence):
             let m = state.slot(model).model
-            try checkJacobianWork("flow \(model) on \(sequence)", m, steps: steps(m, sequence), cell.range)
+            try checkJacobianWork("flow \(model) on \(sequence.name)", m, steps: steps(m, sequence), cell.range)
             return flow(model, sequence)
         case let .decompose(model, sequence, loss, at, parameter):
             let m = state.slot(model).model
-            let statement = "decompose \(model) on \(sequence)"
+            let statement = "decompose \(model) on \(sequence.name)"
             if let at {
                 try checkJacobianWork(statement, m, steps: at, cell.range)
             } else {
@@ -122,14 +134,13 @@ public struct Interpreter {
             return gates(model, sequence)
         case let .trace(model, sequence, loss, export):
             let m = state.slot(model).model, T = steps(m, sequence), P = m.configuration.parameterCount
-            try checkWork("trace \(model) on \(sequence)", work: 4 * Double(T) * Double(P),
+            try checkWork("trace \(model) on \(sequence.name)", work: 4 * Double(T) * Double(P),
                           detail: "forward, backward and the per-step gradient terms over \(T) steps, \(P) parameters", cell.range)
             return try trace(model, sequence, loss, export, cell.range)
         case let .plot(expression):
             return try plot(expression, label: source.slice(expression.range))
         case let .binding(name, expression):
             let value = try evaluate(expression)
-            state.symbols.declare(name, .value(value.type))
             state.values[name] = value
             return .value(label: name, value)
         case let .show(expression), let .expression(expression):
@@ -141,13 +152,13 @@ public struct Interpreter {
         case let .gradcheck(model, sequence, loss):
             let slot = state.slot(model)
             let T = steps(slot.model, sequence), P = slot.model.configuration.parameterCount
-            try checkWork("gradcheck \(model) on \(sequence)", work: 4 * Double(T) * Double(P) * Double(P),
+            try checkWork("gradcheck \(model) on \(sequence.name)", work: 4 * Double(T) * Double(P) * Double(P),
                           detail: "at least 4 passes over \(T) steps for each of \(P) parameters", cell.range)
             let errors = slot.model.gradientCheck(state.sequence(sequence).example, loss: loss)
             return .gradcheck(GradcheckReport(model: model, names: slot.model.parameterNames, errors: errors))
         case let .jacobian(model, sequence, t, k):
             let slot = state.slot(model)
-            try checkJacobianWork("jacobian \(model) on \(sequence)", slot.model, steps: t, cell.range)
+            try checkJacobianWork("jacobian \(model) on \(sequence.name)", slot.model, steps: t, cell.range)
             let data = state.sequence(sequence)
             let trace = slot.model.forward(data.example, loss: defaultLoss(for: slot.model.configuration.readout))
             let matrix = slot.model.stateJacobian(trace, from: t, to: k)
@@ -232,14 +243,13 @@ public struct Interpreter {
     }
 
     private mutating func train(
-        _ model: String, _ sequence: String, _ loss: LossKind, _ optimizer: String,
-        _ options: TrainingOptions, _ reportEvery: Int?, _ validation: String?, _ range: SourceRange
+        _ model: String, _ sequence: SequenceRef, _ loss: LossKind, _ optimizer: OptimizerRef,
+        _ options: TrainingOptions, _ reportEvery: Int?, _ validation: SequenceRef?, _ range: SourceRange
     ) throws -> CellResult {
         let data = state.sequences(sequence).map(\.example)
         let held = validation.map { state.sequences($0).map(\.example) } ?? []
-        let settings = state.optimizer(optimizer)
-        let key = "\(optimizer)/\(model)"
-        var optimizerState = state.optimizerStates[key] ?? OptimizerState(settings: settings)
+        let key = OptimizerStateKey(optimizer: optimizer.name, model: model)
+        var optimizerState = state.optimizerStates[key] ?? OptimizerState(settings: optimizer.settings)
         var slot = state.slot(model)
         let host = self.host
         var random = state.random

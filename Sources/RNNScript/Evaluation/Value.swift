@@ -36,6 +36,13 @@ public struct ModelSlot: Sendable {
     public var lastLosses: [Double]?
 }
 
+/// Optimizer state is kept per optimizer and model: a second `train` with the
+/// same pair continues where the first stopped; redeclaring either forgets it.
+public struct OptimizerStateKey: Hashable, Sendable {
+    public var optimizer: String
+    public var model: String
+}
+
 /// The state a session accumulates: declarations, models, optimizer states,
 /// the generator. Values only; the interpreter changes it.
 public struct SessionState: Sendable {
@@ -43,13 +50,21 @@ public struct SessionState: Sendable {
     public var random = RandomSource(seed: 0)
     public var models: [String: ModelSlot] = [:]
     /// Optimizer state per (optimizer, model): a second `train` continues where the first stopped.
-    public var optimizerStates: [String: OptimizerState] = [:]
+    public var optimizerStates: [OptimizerStateKey: OptimizerState] = [:]
     /// The values of `let` bindings.
     public var values: [String: Value] = [:]
     public var expectationsPassed = 0
     public var expectationsFailed = 0
 
     public init() {}
+
+    /// The sequences a statement runs on: resolved by the checker, or (a
+    /// shuffled split's half) as the split drew them.
+    func sequences(_ ref: SequenceRef) -> [SequenceData] {
+        ref.sequences ?? sequences(ref.name)
+    }
+
+    func sequence(_ ref: SequenceRef) -> SequenceData { sequences(ref)[0] }
 
     func sequence(_ name: String) -> SequenceData {
         guard case let .sequence(data)? = symbols[name] else { preconditionFailure("checked sequence \(name) missing") }
@@ -65,15 +80,6 @@ public struct SessionState: Sendable {
         }
     }
 
-    func isDataset(_ name: String) -> Bool {
-        if case .dataset? = symbols[name] { return true }
-        return false
-    }
-
-    func optimizer(_ name: String) -> OptimizerSettings {
-        guard case let .optimizer(settings)? = symbols[name] else { preconditionFailure("checked optimizer \(name) missing") }
-        return settings
-    }
 
     func slot(_ name: String) -> ModelSlot {
         guard let slot = models[name] else { preconditionFailure("checked model \(name) missing") }

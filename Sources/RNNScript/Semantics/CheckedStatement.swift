@@ -9,31 +9,35 @@ public enum CheckedStatement: Equatable, Sendable {
     case vocabulary(Vocabulary)
     case sequence(SequenceData)
     case series(SeriesData)
-    case dataset(DatasetData)
-    /// The interpreter shuffles (from the script's generator) when `shuffled`.
-    case split(source: String, first: String, second: String, firstCount: Int, shuffled: Bool)
+    /// `members`: the sequences and datasets a list names, for a dataset whose
+    /// contents are drawn when the script runs (`mayHold` set); else empty.
+    case dataset(DatasetData, members: [SequenceRef])
+    /// The halves as the checker declares them (the source's order). When
+    /// `shuffled`, the interpreter draws the order from the script's generator
+    /// and the drawn halves replace these (their `mayHold` stays).
+    case split(source: SequenceRef, first: DatasetData, second: DatasetData, shuffled: Bool)
     case sample(model: String, vocabulary: Vocabulary, prime: [Int], length: Int, until: Int?, temperature: Double?)
     case model(name: String, ModelConfiguration)
     case setParameter(model: String, parameter: String, Matrix)
     case setInitialState(model: String, slot: StateSlot, Matrix)
     case loss(name: String, LossKind)
     case optimizer(name: String, OptimizerSettings)
-    case forward(model: String, sequence: String, loss: LossKind)
-    case backward(model: String, sequence: String, loss: LossKind, truncation: Truncation)
+    case forward(model: String, sequence: SequenceRef, loss: LossKind)
+    case backward(model: String, sequence: SequenceRef, loss: LossKind, truncation: Truncation)
     case show(Expression)
-    case gradcheck(model: String, sequence: String, loss: LossKind)
-    case jacobian(model: String, sequence: String, t: Int, k: Int)
-    case train(model: String, sequence: String, loss: LossKind, optimizer: String, options: TrainingOptions,
-               reportEvery: Int?, validation: String?)
+    case gradcheck(model: String, sequence: SequenceRef, loss: LossKind)
+    case jacobian(model: String, sequence: SequenceRef, t: Int, k: Int)
+    case train(model: String, sequence: SequenceRef, loss: LossKind, optimizer: OptimizerRef, options: TrainingOptions,
+               reportEvery: Int?, validation: SequenceRef?)
     case expect(Expression, ComparisonOperator, Expression, tolerance: Double?)
     case save(model: String, path: String)
     case load(model: String, path: String)
-    case flow(model: String, sequence: String)
+    case flow(model: String, sequence: SequenceRef)
     /// `at`: the terms of ∂L_T/∂P for k = 1…T; nil: the split of ∂L/∂P into ∂L_t/∂P.
-    case decompose(model: String, sequence: String, loss: LossKind, at: Int?, parameter: String)
-    case compare(model: String, sequence: String, loss: LossKind, truncation: Truncation)
-    case gates(model: String, sequence: String)
-    case trace(model: String, sequence: String, loss: LossKind, export: TraceExport?)
+    case decompose(model: String, sequence: SequenceRef, loss: LossKind, at: Int?, parameter: String)
+    case compare(model: String, sequence: SequenceRef, loss: LossKind, truncation: Truncation)
+    case gates(model: String, sequence: SequenceRef)
+    case trace(model: String, sequence: SequenceRef, loss: LossKind, export: TraceExport?)
     case plot(Expression)
     case binding(name: String, Expression)
     case expression(Expression)
@@ -74,10 +78,46 @@ public enum CheckedStatement: Equatable, Sendable {
     }
 }
 
-/// A checked statement with the source it came from.
+/// A checked statement with the source it came from, and what it adds to the
+/// session's names: the interpreter applies `changes` when the cell succeeds
+/// and never declares names itself.
 public struct CheckedCell: Equatable, Sendable {
     public var statement: CheckedStatement
     public var range: SourceRange
+    public var changes: [SessionChange] = []
+}
+
+/// A change a cell makes to the session's names, decided by the checker.
+public enum SessionChange: Equatable, Sendable {
+    case declare(String, SymbolValue)
+    /// Models declared from here on compute in this precision.
+    case precision(Precision)
+}
+
+extension SymbolTable {
+    public mutating func apply(_ change: SessionChange) {
+        switch change {
+        case let .declare(name, value): declare(name, value)
+        case let .precision(value): precision = value
+        }
+    }
+}
+
+/// A sequence or dataset a statement runs on, resolved by the checker.
+public struct SequenceRef: Equatable, Sendable {
+    public var name: String
+    public var isDataset: Bool
+    /// The sequences, in order (one for a sequence); nil when they are known
+    /// only when the script runs: the halves of a shuffled split (and anything
+    /// split from them), whose sequences the split draws from the generator.
+    public var sequences: [SequenceData]?
+}
+
+/// An optimizer a `train` uses: its name (optimizer state is kept per
+/// optimizer and model) and its settings.
+public struct OptimizerRef: Equatable, Sendable {
+    public var name: String
+    public var settings: OptimizerSettings
 }
 
 /// Where `trace … to "FILE"` writes, in which format (by the file's extension).

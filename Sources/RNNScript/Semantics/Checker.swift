@@ -6,6 +6,8 @@ import RNNRuntime
 public struct Checker {
     public private(set) var symbols: SymbolTable
     public private(set) var diagnostics: [Diagnostic] = []
+    /// What the statement being checked adds to the session's names (`CheckedCell.changes`).
+    public private(set) var changes: [SessionChange] = []
     /// Reads a data file named by the script (through the host); nil reads nothing.
     var readFile: ((String) throws -> String)?
 
@@ -27,7 +29,8 @@ public struct Checker {
     public mutating func check(_ statements: [Statement]) -> [CheckedCell] {
         statements.compactMap { statement in
             do {
-                return CheckedCell(statement: try check(statement), range: statement.range)
+                let checked = try check(statement)
+                return CheckedCell(statement: checked, range: statement.range, changes: changes)
             } catch let diagnostic as Diagnostic {
                 diagnostics.append(diagnostic)
                 return nil
@@ -39,6 +42,7 @@ public struct Checker {
 
     /// Checks one statement and, for a declaration, records its name.
     public mutating func check(_ statement: Statement) throws -> CheckedStatement {
+        changes = []
         switch statement.kind {
         case let .seed(n):
             guard n.value >= 0, n.value <= Double(UInt64(1) << 53) else {
@@ -47,17 +51,18 @@ public struct Checker {
             return .seed(UInt64(n.value))
         case let .vocabulary(name, items):
             let vocabulary = try checkVocabulary(name, items)
-            symbols.declare(name.name, .vocabulary(vocabulary))
+            declare(name.name, .vocabulary(vocabulary))
             return .vocabulary(vocabulary)
         case let .precision(id):
             guard let precision = Precision(rawValue: id.name) else {
                 throw unknownChoice("precision", id, Precision.allCases.map(\.rawValue))
             }
             symbols.precision = precision
+            changes.append(.precision(precision))
             return .precision(precision)
         case let .derivedVocabulary(name, derived):
             let vocabulary = try buildDerivedVocabulary(name, derived)
-            symbols.declare(name.name, .vocabulary(vocabulary))
+            declare(name.name, .vocabulary(vocabulary))
             return .vocabulary(vocabulary)
         case let .series(name, source, normalized):
             var series = try buildSeries(name, source)
@@ -71,12 +76,12 @@ public struct Checker {
                 series.values = series.values.map { ($0 - mean) / std }
                 series.normalization = .init(mean: mean, std: std)
             }
-            symbols.declare(name.name, .series(series))
+            declare(name.name, .series(series))
             return .series(series)
         case let .textSequence(name, text, vocabularyName, target):
             let vocabulary = try lookupVocabulary(vocabularyName)
             let data = try buildTextSequence(name.name, text, vocabulary, target)
-            symbols.declare(name.name, .sequence(data))
+            declare(name.name, .sequence(data))
             return .sequence(data)
         case let .seriesSequence(name, seriesName):
             let series = try lookupSeries(seriesName)
@@ -87,16 +92,18 @@ public struct Checker {
             let inputs = Matrix(rows: values.rows - 1, cols: 1, storage: Array(values.storage.dropLast()))
             let targets = Matrix(rows: values.rows - 1, cols: 1, storage: Array(values.storage.dropFirst()))
             let data = SequenceData(name: name.name, example: SequenceExample(inputs: inputs, targets: targets))
-            symbols.declare(name.name, .sequence(data))
+            declare(name.name, .sequence(data))
             return .sequence(data)
         case let .literalSequence(name, inputs, targets, vocabularyName):
             let data = try buildLiteralSequence(name.name, inputs: inputs, targets: targets, vocabulary: vocabularyName)
-            symbols.declare(name.name, .sequence(data))
+            declare(name.name, .sequence(data))
             return .sequence(data)
         case let .dataset(name, source):
             let dataset = try buildDataset(name, source)
-            symbols.declare(name.name, .dataset(dataset))
-            return .dataset(dataset)
+            declare(name.name, .dataset(dataset))
+            var members: [SequenceRef] = []
+            if dataset.mayHold != nil, case let .list(names) = source { members = try names.map { try resolve($0) } }
+            return .dataset(dataset, members: members)
         case let .split(sourceName, first, second, fraction, shuffled):
             let source = try lookupDataset(sourceName)
             guard fraction.value > 0 && fraction.value < 1 else {
@@ -113,14 +120,14 @@ public struct Checker {
             var b = DatasetData(name: second.name, sequences: Array(source.sequences[count...]))
             a.mayHold = mayHold
             b.mayHold = mayHold
-            symbols.declare(first.name, .dataset(a))
-            symbols.declare(second.name, .dataset(b))
-            return .split(source: sourceName.name, first: first.name, second: second.name, firstCount: count, shuffled: shuffled)
+            declare(first.name, .dataset(a))
+            declare(second.name, .dataset(b))
+            return .split(source: try resolve(sourceName), first: a, second: b, shuffled: shuffled)
         case let .sample(modelName, vocabularyName, prime, options):
             return try checkSample(modelName, vocabularyName, prime, options)
         case let .model(name, cell, entries, blockRange):
             let configuration = try checkModel(name, cell: cell, entries: entries, blockRange: blockRange)
-            symbols.declare(name.name, .model(configuration))
+            declare(name.name, .model(configuration))
             return .model(name: name.name, configuration)
         case let .set(path, value):
             return try checkSet(path, value)
@@ -128,19 +135,19 @@ public struct Checker {
             guard let loss = LossKind(rawValue: kind.name) else {
                 throw unknownChoice("loss", kind, LossKind.allCases.map(\.rawValue))
             }
-            symbols.declare(name.name, .loss(loss))
+            declare(name.name, .loss(loss))
             return .loss(name: name.name, loss)
         case let .optimizer(name, kind, entries):
             let settings = try checkOptimizer(kind, entries)
-            symbols.declare(name.name, .optimizer(settings))
+            declare(name.name, .optimizer(settings))
             return .optimizer(name: name.name, settings)
         case let .forward(model, sequence):
             let (configuration, _) = try checkFit(model, sequence)
-            return .forward(model: model.name, sequence: sequence.name, loss: defaultLoss(for: configuration.readout))
+            return .forward(model: model.name, sequence: try resolve(sequence), loss: defaultLoss(for: configuration.readout))
         case let .backward(model, sequence, loss, truncation):
             _ = try checkFit(model, sequence)
             let lossKind = try lookupLoss(loss)
-            return .backward(model: model.name, sequence: sequence.name, loss: lossKind,
+            return .backward(model: model.name, sequence: try resolve(sequence), loss: lossKind,
                              truncation: try checkTruncation(truncation))
         case let .show(expression):
             try checkExpression(expression)
@@ -151,7 +158,7 @@ public struct Checker {
         case let .flow(model, sequence):
             _ = try lookupSequence(sequence)
             _ = try checkFit(model, sequence)
-            return .flow(model: model.name, sequence: sequence.name)
+            return .flow(model: model.name, sequence: try resolve(sequence))
         case let .decompose(model, sequence, loss, at, parameter):
             let data = try lookupSequence(sequence)
             let (configuration, _) = try checkFit(model, sequence)
@@ -169,17 +176,17 @@ public struct Checker {
                     throw Diagnostic(.stepOutOfRange("step", value: t, allowed: allowed), at: at.range)
                 }
             }
-            return .decompose(model: model.name, sequence: sequence.name, loss: lossKind, at: at.map { Int($0.value) }, parameter: parameter.name)
+            return .decompose(model: model.name, sequence: try resolve(sequence), loss: lossKind, at: at.map { Int($0.value) }, parameter: parameter.name)
         case let .compare(model, sequence, loss, truncation):
             _ = try checkFit(model, sequence)
-            return .compare(model: model.name, sequence: sequence.name, loss: try lookupLoss(loss), truncation: try checkTruncation(truncation))
+            return .compare(model: model.name, sequence: try resolve(sequence), loss: try lookupLoss(loss), truncation: try checkTruncation(truncation))
         case let .gates(model, sequence):
             _ = try lookupSequence(sequence)
             let (configuration, _) = try checkFit(model, sequence)
             guard configuration.cell != .rnn else {
                 throw Diagnostic(.invalidDeclaration("model \(model.name) is a vanilla RNN: it has no gates (show \(model.name).s shows its states)"), at: model.range)
             }
-            return .gates(model: model.name, sequence: sequence.name)
+            return .gates(model: model.name, sequence: try resolve(sequence))
         case let .trace(model, sequence, loss, path):
             _ = try lookupSequence(sequence)
             let (configuration, _) = try checkFit(model, sequence)
@@ -190,17 +197,17 @@ public struct Checker {
                 else if path.value.hasSuffix(".tex") { export = TraceExport(path: path.value, format: .latex) }
                 else { throw Diagnostic(.invalidDeclaration("trace writes Markdown (.md) or LaTeX (.tex); '\(path.value)' is neither"), at: path.range) }
             }
-            return .trace(model: model.name, sequence: sequence.name, loss: try lookupLoss(loss), export: export)
+            return .trace(model: model.name, sequence: try resolve(sequence), loss: try lookupLoss(loss), export: export)
         case let .plot(expression):
             try checkPlot(try checkExpression(expression), expression.range)
             return .plot(expression)
         case let .binding(name, expression):
-            symbols.declare(name.name, .value(try checkExpression(expression)))
+            declare(name.name, .value(try checkExpression(expression)))
             return .binding(name: name.name, expression)
         case let .gradcheck(model, sequence, loss):
             _ = try lookupSequence(sequence)
             _ = try checkFit(model, sequence)
-            return .gradcheck(model: model.name, sequence: sequence.name, loss: try lookupLoss(loss))
+            return .gradcheck(model: model.name, sequence: try resolve(sequence), loss: try lookupLoss(loss))
         case let .jacobian(model, sequence, from, to):
             _ = try lookupSequence(sequence)
             let (configuration, sequences) = try checkFit(model, sequence)
@@ -212,14 +219,14 @@ public struct Checker {
             guard k >= 0 && k < t else {
                 throw Diagnostic(.stepOutOfRange("step", value: k, allowed: "0 to \(t - 1): ∂s_t/∂s_k needs k < t"), at: to.range)
             }
-            return .jacobian(model: model.name, sequence: sequence.name, t: t, k: k)
+            return .jacobian(model: model.name, sequence: try resolve(sequence), t: t, k: k)
         case let .train(model, sequence, loss, optimizer, epochs, options):
             _ = try checkFit(model, sequence)
             let lossKind = try lookupLoss(loss)
-            _ = try lookupOptimizer(optimizer)
+            let settings = try lookupOptimizer(optimizer)
             var training = TrainingOptions(epochs: Int(epochs.value))
             var reportEvery: Int?
-            var validation: String?
+            var validation: SequenceRef?
             var seenTruncation = false, seenClip = false
             for option in options {
                 switch option {
@@ -250,10 +257,10 @@ public struct Checker {
                     training.logUpdates = true
                 case let .validate(name, _):
                     _ = try checkFit(model, name)
-                    validation = name.name
+                    validation = try resolve(name)
                 }
             }
-            return .train(model: model.name, sequence: sequence.name, loss: lossKind, optimizer: optimizer.name,
+            return .train(model: model.name, sequence: try resolve(sequence), loss: lossKind, optimizer: OptimizerRef(name: optimizer.name, settings: settings),
                           options: training, reportEvery: reportEvery, validation: validation)
         case let .expect(left, op, right, tolerance):
             try checkComparison(try checkExpression(left), op, try checkExpression(right), statement.range)
@@ -270,7 +277,23 @@ public struct Checker {
         }
     }
 
+    /// Declares a name for the statements that follow, and records it for the interpreter.
+    mutating func declare(_ name: String, _ value: SymbolValue) {
+        symbols.declare(name, value)
+        changes.append(.declare(name, value))
+    }
+
     // MARK: - Lookup
+
+    /// A sequence or dataset for a statement to run on, with its sequences when
+    /// they are known before the script runs.
+    func resolve(_ name: Identifier) throws -> SequenceRef {
+        let sequences = try lookupSequences(name)
+        guard case let .dataset(dataset)? = symbols[name.name] else {
+            return SequenceRef(name: name.name, isDataset: false, sequences: sequences)
+        }
+        return SequenceRef(name: name.name, isDataset: true, sequences: dataset.mayHold == nil ? sequences : nil)
+    }
 
     func lookup(_ name: Identifier) throws -> SymbolValue {
         if let value = symbols[name.name] { return value }
