@@ -72,11 +72,49 @@ public enum Activation: String, CaseIterable, Sendable {
 public enum Readout: String, CaseIterable, Sendable {
     case softmax, sigmoid, linear
 
+    /// ŷ = O(o) as the lecture writes it.
+    public var formula: String {
+        switch self {
+        case .softmax: return "ŷ_t[j] = e^{o_t[j]} / Σ_i e^{o_t[i]}"
+        case .sigmoid: return "ŷ_t[j] = σ(o_t[j])"
+        case .linear: return "ŷ_t = o_t"
+        }
+    }
+
+    /// The loss the readout pairs with (`forward M on S` without a loss).
+    public var naturalLoss: LossKind {
+        switch self {
+        case .softmax: return .crossEntropy
+        case .sigmoid: return .binaryCrossEntropy
+        case .linear: return .squaredError
+        }
+    }
 }
 
 /// The per-step loss L_t; the loss of a sequence is Σ_t L_t over steps with a target.
+/// A new loss is a case here with its formula and help, and its rule in
+/// `StepLoss.evaluate` (Loss.swift); the checker, `:help`, completion and the
+/// text output read the rest from here.
 public enum LossKind: String, CaseIterable, Sendable {
     case crossEntropy = "cross_entropy"
     case squaredError = "squared_error"
     case binaryCrossEntropy = "binary_cross_entropy"
+
+    /// L_t as the lecture writes it.
+    public var formula: String {
+        switch self {
+        case .crossEntropy: return "L_t = -Σ_j y_t[j] log ŷ_t[j]"
+        case .squaredError: return "L_t = ½ ‖y_t - ŷ_t‖²"
+        case .binaryCrossEntropy: return "L_t = -Σ_j (y log ŷ + (1-y) log(1-ŷ))"
+        }
+    }
+
+    /// The `:help` text: the formula, and the gradient with the loss's natural readout.
+    public var help: String {
+        switch self {
+        case .crossEntropy: return "cross_entropy: \(formula) (= -log ŷ_t[c] for class c); with softmax, ∂L/∂o = ŷ - y."
+        case .squaredError: return "squared_error: \(formula)."
+        case .binaryCrossEntropy: return "binary_cross_entropy: \(formula); with sigmoid, ∂L/∂o = ŷ - y."
+        }
+    }
 }

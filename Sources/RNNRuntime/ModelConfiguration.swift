@@ -15,6 +15,9 @@ public enum Initializer: Equatable, Sendable {
     case zeros
 
     public static let `default` = Initializer.uniform(-0.1, 0.1)
+
+    /// The names a script writes (`init xavier`, `init uniform(a, b)`).
+    public static let names = ["uniform", "normal", "xavier", "zeros"]
 }
 
 /// The shape and functions of a model: everything but its parameter values.

@@ -33,8 +33,8 @@ enum Completion {
         var words = Keyword.allCases.map(\.rawValue) + ContextualWord.allCases.map(\.rawValue)
         words += ExpressionFunction.all.map(\.name)
         words += state.symbols.names
-        words += ["tanh", "sigmoid", "relu", "linear", "softmax", "cross_entropy", "squared_error", "binary_cross_entropy",
-                  "uniform", "normal", "xavier", "zeros", "float32", "float64"]
+        words += Activation.allCases.map(\.rawValue) + Readout.allCases.map(\.rawValue) + LossKind.allCases.map(\.rawValue)
+        words += Initializer.names + Precision.allCases.map(\.rawValue) + CellKind.allCases.map(\.rawValue)
         words += OptimizerKind.allCases.map(\.rawValue)
         return Array(Set(words.filter { $0.hasPrefix(word) })).sorted()
     }

@@ -26,10 +26,11 @@ public enum Help {
     /// The text of one topic, if there is one.
     public static func topic(_ name: String) -> String? { topics[name].map { $0 + "\n" } }
 
-    /// The written topics and one per optimizer, from the runtime's catalogue.
+    /// The written topics, one per optimizer (from the runtime's catalogue) and one per loss.
     public static let topics: [String: String] = {
         var all = writtenTopics
         for entry in OptimizerCatalogue.entries { all[entry.kind.rawValue] = entry.help }
+        for loss in LossKind.allCases { all[loss.rawValue] = loss.help }
         return all
     }()
 
@@ -101,9 +102,6 @@ public enum Help {
             gru: r = σ(x U_r + h W_r + b_r)  z = σ(x U_z + h W_z + b_z)
                  n = tanh(x U_n + b_n + r ⊙ (h W_n + bh_n))  h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
             """,
-        "cross_entropy": "cross_entropy: L_t = -Σ_j y_t[j] log ŷ_t[j] (= -log ŷ_t[c] for class c); with softmax, ∂L/∂o = ŷ - y.",
-        "squared_error": "squared_error: L_t = ½ ‖y_t - ŷ_t‖².",
-        "binary_cross_entropy": "binary_cross_entropy: L_t = -Σ_j (y log ŷ + (1-y) log(1-ŷ)); with sigmoid, ∂L/∂o = ŷ - y.",
         "functions": "norm (Frobenius), spectral (‖·‖₂), max, min, mean, sum, shape, abs, transpose, log, exp, sqrt; + - * / elementwise, @ matrix product; m[i, j], m[i], m[:, j] from 0; loss M on S with L, predict M on S, gradcheck M on S with L.",
         "clip": "clip value V clamps each gradient element to [-V, V]; clip norm N scales all by N/(‖g‖ + 1e-6) when that is below 1.",
         "truncate": "truncate K: chunks of K steps, the entering state a constant, an update per chunk; truncate K window: each L_t through its last K steps.",

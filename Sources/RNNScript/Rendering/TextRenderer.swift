@@ -81,7 +81,7 @@ public struct TextRenderer {
         case let .parameterSet(path, m):
             return ["\(path) (\(m.rows)×\(m.cols)) set"] + matrixLines(m)
         case let .loss(name, kind):
-            return ["\(name): \(kind.rawValue)  " + lossFormula(kind)]
+            return ["\(name): \(kind.rawValue)  " + kind.formula]
         case let .optimizer(name, settings):
             let keys = OptimizerSettings.keys(for: settings.kind)
             let values = keys.map { key -> String in
@@ -165,14 +165,6 @@ public struct TextRenderer {
         case .none: return "full BPTT"
         case let .chunks(k): return "truncated BPTT (chunks of \(k) steps, summed at the same weights)"
         case let .window(k): return "truncated BPTT (each L_t through its last \(k) steps)"
-        }
-    }
-
-    func lossFormula(_ kind: LossKind) -> String {
-        switch kind {
-        case .crossEntropy: return "L_t = -Σ_j y_t[j] log ŷ_t[j]"
-        case .squaredError: return "L_t = ½ ‖y_t - ŷ_t‖²"
-        case .binaryCrossEntropy: return "L_t = -Σ_j (y log ŷ + (1-y) log(1-ŷ))"
         }
     }
 

@@ -265,7 +265,7 @@ extension Checker {
     static let normalDrawBound = 13.0
 
     func checkInitializer(_ id: Identifier, _ arguments: [NumberLiteral], _ range: SourceRange) throws -> Initializer {
-        let names = ["uniform", "normal", "xavier", "zeros"]
+        let names = Initializer.names
         func arity(_ expected: Int, _ shape: String) throws {
             guard arguments.count == expected else {
                 throw Diagnostic(.wrongArgumentCount(function: id.name, expected: shape, got: arguments.count), at: range)

@@ -173,10 +173,4 @@ public struct SymbolTable: Equatable, Sendable {
 }
 
 /// The natural loss of a readout, used by `forward M on S` when no loss is named.
-public func defaultLoss(for readout: Readout) -> LossKind {
-    switch readout {
-    case .softmax: return .crossEntropy
-    case .sigmoid: return .binaryCrossEntropy
-    case .linear: return .squaredError
-    }
-}
+public func defaultLoss(for readout: Readout) -> LossKind { readout.naturalLoss }
