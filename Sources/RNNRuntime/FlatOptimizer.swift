@@ -1,73 +1,75 @@
 import CKernels
 
 /// The optimizer of a training run over flat buffers in `PackedLayout` order:
-/// the same update rules as `OptimizerState` (PyTorch's), one tight loop per
-/// kind, in the model's precision.
+/// the same update rules as `OptimizerState.step` (the reference, PyTorch's),
+/// one vectorised kernel per rule (CKernels `rnn_update_*`), in the model's precision.
 ///
-/// Updates are transactional: new parameters and state are written into spare
-/// buffers and swapped in only if every new parameter is finite, so a step that
-/// would produce NaN or ∞ leaves everything as it was, without copying.
-struct FlatOptimizer<F: RNNScalar> {
+/// It owns the parameters the run trains. Updates are transactional: the new
+/// parameters and state are written into spare buffers and become current
+/// (by swapping pointers) only if every new parameter is finite, so a step
+/// that would produce NaN or ∞ leaves everything as it was, without copying.
+final class FlatOptimizer<F: RNNScalar> {
     let settings: OptimizerSettings
-    var stepCount: Int
-    /// The state, three buffers of `count` one after another: momentum (or
-    /// Adagrad's sum, or Adam's m), the second moment, centred RMSprop's mean.
-    /// A rule writes only the buffers it reads, so the others keep their
-    /// initial values in both copies and swapping whole arrays is exact.
-    private var moments: [F], nextMoments: [F]
-    private var nextParameters: [F]
+    private(set) var stepCount: Int
     private let count: Int
+    private let arena = Arena<F>()
+    /// The current parameters (what the workspaces compute with) and the spare.
+    private(set) var parameters: UnsafeMutablePointer<F>
+    private var nextParameters: UnsafeMutablePointer<F>
+    /// The state, three buffers of `count` one after another: momentum (or
+    /// Adagrad's sum, or Adam's m), the second moment, centred RMSprop's mean;
+    /// and the spare. A rule writes only the buffers it reads, so the others
+    /// keep their initial values in both and swapping is exact.
+    private var moments: UnsafeMutablePointer<F>
+    private var nextMoments: UnsafeMutablePointer<F>
 
-    /// From an `OptimizerState` (per-parameter buffers) packed by `positions`.
-    init(_ state: OptimizerState, layout: PackedLayout, positions: [[Int]], parameterCount: Int) {
+    /// The network's parameters and an `OptimizerState` (per-parameter buffers), packed.
+    init(_ state: OptimizerState, network: PackedNetwork<F>) {
         settings = state.settings
         stepCount = state.stepCount
-        count = parameterCount
+        let n = network.layout.count
+        count = n
+        parameters = arena.take(n)
+        nextParameters = arena.take(n)
+        moments = arena.take(3 * n)
+        nextMoments = arena.take(3 * n)
+        parameters.update(from: network.values, count: n)
         let buffers = state.buffers
-        func flat(_ buffer: [[Double]]) -> [F] {
-            buffer.isEmpty ? [F](repeating: 0, count: parameterCount) : layout.pack(buffer, positions: positions)
+        for (k, buffer) in [buffers.first, buffers.second, buffers.third].enumerated() where !buffer.isEmpty {
+            let packed: [F] = network.layout.pack(buffer, positions: network.positions)
+            (moments + k * n).update(from: packed, count: n)
+            (nextMoments + k * n).update(from: packed, count: n)
         }
-        moments = flat(buffers.first) + flat(buffers.second) + flat(buffers.third)
-        nextMoments = moments
-        nextParameters = [F](repeating: 0, count: parameterCount)
     }
+
+    /// The current parameters, copied out.
+    var parameterValues: [F] { Array(UnsafeBufferPointer(start: parameters, count: count)) }
 
     /// The state back in per-parameter form.
     func state(layout: PackedLayout, positions: [[Int]]) -> OptimizerState {
         var state = OptimizerState(settings: settings)
-        func part(_ k: Int) -> [[Double]] { layout.unpack(Array(moments[(k * count)..<((k + 1) * count)]), positions: positions) }
+        func part(_ k: Int) -> [[Double]] {
+            layout.unpack(Array(UnsafeBufferPointer(start: moments + k * count, count: count)), positions: positions)
+        }
         state.restore(stepCount: stepCount, first: part(0), second: part(1), third: part(2))
         return state
     }
 
-    /// One update, transactional: returns nil, or (with nothing changed) the
-    /// first flat position whose new value would not be finite.
-    mutating func step(_ parameters: inout [F], _ gradients: [F]) -> Int? {
-        precondition(parameters.count == count && gradients.count == count)
-        let rule = Self.updateRule(settings, step: stepCount + 1), n = count
-        let bad = parameters.withUnsafeBufferPointer { P in
-            gradients.withUnsafeBufferPointer { G in
-                moments.withUnsafeBufferPointer { M in
-                    nextParameters.withUnsafeMutableBufferPointer { NP in
-                        nextMoments.withUnsafeMutableBufferPointer { NM in
-                            let m = M.baseAddress!, nm = NM.baseAddress!
-                            return F.update(rule, UpdateOperands(count: n, parameters: P.baseAddress!, gradients: G.baseAddress!,
-                                                                 state: (m, m + n, m + 2 * n), next: NP.baseAddress!,
-                                                                 nextState: (nm, nm + n, nm + 2 * n)))
-                        }
-                    }
-                }
-            }
-        }
-        if let bad { return bad }
+    /// One update from `gradients` (`count` of them), transactional: returns
+    /// nil, or (with nothing changed) the first position whose new value would not be finite.
+    func step(_ gradients: UnsafePointer<F>) -> Int? {
+        let n = count, m = UnsafePointer(moments)
+        let operands = UpdateOperands(count: n, parameters: parameters, gradients: gradients,
+                                      state: (m, m + n, m + 2 * n), next: nextParameters,
+                                      nextState: (nextMoments, nextMoments + n, nextMoments + 2 * n))
+        if let bad = F.update(Self.updateRule(settings, step: stepCount + 1), operands) { return bad }
         swap(&parameters, &nextParameters)
         swap(&moments, &nextMoments)
         stepCount += 1
         return nil
     }
+
     /// The settings and this step's constants for the kernel (rnn_update_rule).
-    /// (Static: a method on self would copy the struct and hold a second
-    /// reference to its buffers, forcing a copy of them on every update.)
     private static func updateRule(_ s: OptimizerSettings, step t: Int) -> rnn_update_rule {
         var rule = rnn_update_rule()
         switch s.kind {

@@ -105,8 +105,7 @@ extension RNNModel {
         if case let .window(k) = options.truncation { window = k }
         // Parameters, gradients and optimizer state stay packed for the whole run.
         let network = PackedNetwork<F>(self)
-        var parameters = network.values
-        var flat = FlatOptimizer<F>(optimizer, layout: network.layout, positions: network.positions, parameterCount: network.layout.count)
+        let flat = FlatOptimizer<F>(optimizer, network: network)
         var owners: [Int] = []  // flat position → parameter, for the update log and errors
         func owner(_ position: Int) -> Int {
             if owners.isEmpty {
@@ -119,7 +118,7 @@ extension RNNModel {
         var passes: [Int: TrainingPass<F>] = [:]
         var order = Array(data.indices)
         defer {
-            self.parameters = network.matrices(parameters)
+            self.parameters = network.matrices(flat.parameterValues)
             optimizer = flat.state(layout: network.layout, positions: network.positions)
         }
         for epoch in 1...max(options.epochs, 1) where epoch <= options.epochs {
@@ -135,7 +134,7 @@ extension RNNModel {
                 let steps = batch.map { $0.stepCount(placement) }.max() ?? 0
                 var state = Workspace<F>.entering(Array(repeating: initialState, count: B))
                 for span in Self.spans(steps: steps, options.truncation) {
-                    w.setParameters(parameters)
+                    w.use(parameters: flat.parameters)
                     w.forward(batch, span: span, entering: state, loss: loss, scale: F(1) / F(Double(B)))
                     if let bad = w.sequenceLosses.firstIndex(where: { !$0.isFinite }) {
                         result.stop = .nonFinite(epoch: epoch, sequence: members[bad] + 1, update: result.updates + 1,
@@ -143,9 +142,6 @@ extension RNNModel {
                         return result
                     }
                     w.backward(window: window)
-                    // The optimizer writes the next parameters into the buffer this one last
-                    // held: dropping the workspace's reference saves a copy on every update.
-                    w.setParameters([])
                     if let bad = firstNonFiniteIndex(w.gradients) {
                         result.stop = .nonFinite(epoch: epoch, sequence: members[0] + 1, update: result.updates + 1,
                                                  what: "gradient of \(parameterNames[owner(bad)])")
@@ -158,7 +154,7 @@ extension RNNModel {
                         result.updateLog.append(UpdateRecord(epoch: epoch, update: result.updates + 1, normBefore: report.normBefore,
                                                              normAfter: report.normAfter, clipped: clipped))
                     }
-                    if let bad = flat.step(&parameters, w.gradients) {
+                    if let bad = w.gradients.withUnsafeBufferPointer({ flat.step($0.baseAddress!) }) {
                         // Nothing changed: the parameters and optimizer are those of the last finite update.
                         result.stop = .nonFinite(epoch: epoch, sequence: members[0] + 1, update: result.updates + 1,
                                                  what: "parameter \(parameterNames[owner(bad)])")
@@ -176,7 +172,7 @@ extension RNNModel {
             let mean = data.isEmpty ? 0 : epochLoss / Double(data.count)
             result.epochLosses.append(mean)
             if !validation.isEmpty {
-                self.parameters = network.matrices(parameters)
+                self.parameters = network.matrices(flat.parameterValues)
                 result.validationLosses.append(batchLoss(validation, loss: loss))
             }
             onEpoch(epoch, mean)

@@ -34,10 +34,10 @@ final class TrainingPass<F: RNNScalar> {
         for (part, range) in zip(parts, ranges) { part.sequenceOffset = range.lowerBound }
     }
 
-    /// The parameters every part computes with; `[]` drops the references
-    /// (so the optimizer can write into the buffer without a copy).
-    func setParameters(_ values: [F]) {
-        for part in parts { part.net.values = values }
+    /// The parameters every part computes with from now on (a training run's
+    /// current buffer, which must outlive the passes that use it).
+    func use(parameters: UnsafePointer<F>) {
+        for part in parts { part.use(parameters: parameters) }
     }
 
     func forward(_ batch: [SequenceExample], span: Range<Int>, entering: [F], loss: LossKind, scale: F) {

@@ -31,7 +31,7 @@ struct TrainingPassTests {
         if case let .window(k) = truncation { window = k }
         whole.forward(batch, span: 0..<6, entering: entering, loss: .crossEntropy, scale: 1 / Float(B))
         whole.backward(window: window)
-        split.setParameters(network.values)
+        split.use(parameters: whole.parameters)
         split.forward(batch, span: 0..<6, entering: entering, loss: .crossEntropy, scale: 1 / Float(B))
         split.backward(window: window)
 

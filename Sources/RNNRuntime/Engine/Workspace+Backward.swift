@@ -7,31 +7,28 @@ extension Workspace {
     @discardableResult
     func backward(window: Int?) -> [F] {
         let rows = T * B
-        net.values.withUnsafeBufferPointer { parameters in
-            let parameters = parameters.baseAddress!
-            refreshTransposedWeights(parameters)
-            defer { transposedWFresh = false; walkVisitsOnce = false }
-            // Without a window each step is walked once and its rows of dP are
-            // written, not accumulated: no clearing pass over the buffers.
-            walkVisitsOnce = window.map { $0 >= T } ?? true
-            if !walkVisitsOnce { clearStepGradients() }
-            // The readout's share of ∂L/∂h_t for every step: ∂L/∂O · Vᵀ.
-            F.product(false, true, m: rows, n: d, k: k, dO, lda: k, parameters + net.layout.v, ldb: k,
-                      beta: 0, fromReadout, ldc: d)
-            if let window, window < T {
-                for t in 0..<T where (0..<B).contains(where: { hasTarget[t * B + $0] }) {
-                    resetCarries()
-                    var step = t
-                    while step >= 0 && step > t - window {
-                        walkStep(step, seedTop: step == t, propagate: step - 1 > t - window, parameters)
-                        step -= 1
-                    }
-                }
-            } else {
+        refreshTransposedWeights()
+        defer { transposedWFresh = false; walkVisitsOnce = false }
+        // Without a window each step is walked once and its rows of dP are
+        // written, not accumulated: no clearing pass over the buffers.
+        walkVisitsOnce = window.map { $0 >= T } ?? true
+        if !walkVisitsOnce { clearStepGradients() }
+        // The readout's share of ∂L/∂h_t for every step: ∂L/∂O · Vᵀ.
+        F.product(false, true, m: rows, n: d, k: k, dO, lda: k, parameters + net.layout.v, ldb: k,
+                  beta: 0, fromReadout, ldc: d)
+        if let window, window < T {
+            for t in 0..<T where (0..<B).contains(where: { hasTarget[t * B + $0] }) {
                 resetCarries()
-                for step in stride(from: T - 1, through: 0, by: -1) {
-                    walkStep(step, seedTop: true, propagate: step > 0, parameters)
+                var step = t
+                while step >= 0 && step > t - window {
+                    walkStep(step, seedTop: step == t, propagate: step - 1 > t - window)
+                    step -= 1
                 }
+            }
+        } else {
+            resetCarries()
+            for step in stride(from: T - 1, through: 0, by: -1) {
+                walkStep(step, seedTop: true, propagate: step > 0)
             }
         }
         weightGradients()
@@ -46,7 +43,7 @@ extension Workspace {
     }
 
     /// Wᵀ of every layer, for the step products of the backward walk.
-    private func refreshTransposedWeights(_ parameters: UnsafePointer<F>) {
+    private func refreshTransposedWeights() {
         for l in 0..<L {
             let w = parameters + net.layout.layers[l].w, wt = transposedW[l]
             if stepPanels {
@@ -78,7 +75,7 @@ extension Workspace {
     /// gradient otherwise). Accumulates the step's gate gradients; with
     /// `propagate`, leaves ∂L/∂h_{t−1} (and the cell state's) in the carries.
     /// `seeds` (per layer, B × layer state) are added to the carries first (Jacobians).
-    func walkStep(_ t: Int, seedTop: Bool, propagate: Bool, _ parameters: UnsafePointer<F>, seeds: [[F]]? = nil) {
+    func walkStep(_ t: Int, seedTop: Bool, propagate: Bool, seeds: [[F]]? = nil) {
         let count = B * d
         for l in stride(from: L - 1, through: 0, by: -1) {
             let dh = carryH[l]
@@ -95,7 +92,7 @@ extension Workspace {
                 for i in 0..<count { dh[i] += seeds[l][i] }
                 if let dc = cells[l].cellCarry { for i in 0..<count { dc[i] += seeds[l][count + i] } }
             }
-            stepBack(l, t, propagate: propagate, parameters)
+            stepBack(l, t, propagate: propagate)
         }
     }
 
@@ -103,7 +100,7 @@ extension Workspace {
     /// `carryH[l]`: the cell writes the step's gate gradients into stepP (and
     /// stepQ for W); they are added into dP (dQ); `external[l]` becomes ∂L/∂x_t
     /// and the carries ∂L/∂h_{t−1} (∂L/∂c_{t−1}).
-    private func stepBack(_ l: Int, _ t: Int, propagate: Bool, _ parameters: UnsafePointer<F>) {
+    private func stepBack(_ l: Int, _ t: Int, propagate: Bool) {
         let layer = net.layout.layers[l], cell = cells[l], dh = carryH[l]
         let offset = t * B * width, h = H[l]
         cell.backward(BackwardStep(t: t, gates: pre[l] + offset, hPrev: h + t * B * d, hNext: h + (t + 1) * B * d,

@@ -8,18 +8,16 @@ extension Workspace {
         let S = net.configuration.stateWidth, layerState = layerState
         var result = (0..<t).map { _ in Matrix(rows: S, cols: S) }
         var seeds = (0..<L).map { _ in [F](repeating: 0, count: layerState) }
-        net.values.withUnsafeBufferPointer { parameters in
-            for i in 0..<S {
-                for l in 0..<L { for j in 0..<layerState { seeds[l][j] = 0 } }
-                seeds[i / layerState][i % layerState] = 1
-                resetCarries()
-                for step in stride(from: t - 1, through: 0, by: -1) {
-                    walkStep(step, seedTop: false, propagate: true, parameters.baseAddress!, seeds: step == t - 1 ? seeds : nil)
-                    for l in 0..<L {
-                        for j in 0..<d { result[step][i, l * layerState + j] = carryH[l][j].double }
-                        if let dc = cells[l].cellCarry {
-                            for j in 0..<d { result[step][i, l * layerState + d + j] = dc[j].double }
-                        }
+        for i in 0..<S {
+            for l in 0..<L { for j in 0..<layerState { seeds[l][j] = 0 } }
+            seeds[i / layerState][i % layerState] = 1
+            resetCarries()
+            for step in stride(from: t - 1, through: 0, by: -1) {
+                walkStep(step, seedTop: false, propagate: true, seeds: step == t - 1 ? seeds : nil)
+                for l in 0..<L {
+                    for j in 0..<d { result[step][i, l * layerState + j] = carryH[l][j].double }
+                    if let dc = cells[l].cellCarry {
+                        for j in 0..<d { result[step][i, l * layerState + d + j] = dc[j].double }
                     }
                 }
             }

@@ -25,6 +25,9 @@ final class Workspace<F: RNNScalar> {
     private let arena = Arena<F>()
     /// Each layer's cell (its step functions and own buffers).
     let cells: [EngineCell<F>]
+    /// The parameters every product reads (`PackedLayout` order): the
+    /// workspace's own copy of the network's, or a training run's (`use(parameters:)`).
+    private(set) var parameters: UnsafePointer<F>
 
     /// (T·B) × n
     let x: UnsafeMutablePointer<F>
@@ -84,6 +87,9 @@ final class Workspace<F: RNNScalar> {
         self.capacity = capacity
         n = cfg.inputSize; d = cfg.hiddenSize; k = cfg.outputSize; L = cfg.layers
         width = network.layout.width
+        let own = arena.take(network.layout.count)
+        own.update(from: network.values, count: network.layout.count)
+        parameters = UnsafePointer(own)
         let rows = capacity * B
         x = arena.take(rows * n)
         xClasses = [Int32](repeating: -1, count: rows)
@@ -110,6 +116,9 @@ final class Workspace<F: RNNScalar> {
         transposedW = arena.take(stepPanels ? F.panelsSize(k: width, n: hidden) : width * hidden, layers: L)
     }
 
+    /// Computes with `parameters` from now on; the caller keeps them alive.
+    func use(parameters: UnsafePointer<F>) { self.parameters = parameters }
+
     /// The width of one layer's state (h, and c when the cell has one).
     var layerState: Int { net.configuration.cell.stateWidth(hidden: d) }
 
@@ -124,10 +133,8 @@ final class Workspace<F: RNNScalar> {
         spanStart = span.lowerBound
         loadInputs(batch, span)
         setState(block: 0, from: entering)
-        net.values.withUnsafeBufferPointer { parameters in
-            for l in 0..<L { forwardLayer(l, parameters.baseAddress!) }
-            readout(batch, loss: loss, scale: scale, parameters.baseAddress!)
-        }
+        for l in 0..<L { forwardLayer(l) }
+        readout(batch, loss: loss, scale: scale)
     }
 
     /// Inputs, time-major; zero after a sequence's last input.
@@ -182,7 +189,7 @@ final class Workspace<F: RNNScalar> {
 
     /// One layer over the whole span: X·U + b for every step at once, then the
     /// recurrence step by step through the cell.
-    private func forwardLayer(_ l: Int, _ parameters: UnsafePointer<F>) {
+    private func forwardLayer(_ l: Int) {
         let layer = net.layout.layers[l], rows = T * B
         let gates = pre[l]
         if let bias = layer.b {
@@ -212,7 +219,7 @@ final class Workspace<F: RNNScalar> {
     }
 
     /// o = H_top·V + c over the span, ŷ = O(o), and the losses and ∂L/∂o where targets are.
-    private func readout(_ batch: [SequenceExample], loss: LossKind, scale: F, _ parameters: UnsafePointer<F>) {
+    private func readout(_ batch: [SequenceExample], loss: LossKind, scale: F) {
         let rows = T * B, cfg = net.configuration, layout = net.layout
         if let c = layout.c { for r in 0..<rows { (logits + r * k).update(from: parameters + c, count: k) } }
         F.product(false, false, m: rows, n: k, k: d, H[L - 1] + B * d, lda: d, parameters + layout.v, ldb: k,
