@@ -41,7 +41,7 @@ import Testing
 
     @Test func everyProductionHasAParseFunction() throws {
         let grammar = try GrammarFiles.grammar()
-        let parser = try ParserSource(text: GrammarFiles.read("Sources/RNNScript/Syntax/Parser.swift"))
+        let parser = try ParserSource(text: GrammarFiles.parserSource())
         for name in grammar.order where !EBNFGrammar.isLexical(name) {
             let function = ParserSource.functionName(for: name)
             if let host = Self.inlinedProductions[name] {
@@ -49,14 +49,14 @@ import Testing
                 let documented = parser.functions[host]?.productions.map(\.name) ?? []
                 #expect(documented.contains(name), "\(name) is parsed inline by \(host), whose doc comment should define it")
             } else {
-                #expect(parser.functions[function] != nil, "the grammar's \(name) has no \(function) in Parser.swift")
+                #expect(parser.functions[function] != nil, "the grammar's \(name) has no \(function) in the Parser files")
             }
         }
     }
 
     @Test func parseFunctionsDocumentTheGrammarsProductions() throws {
         let grammar = try GrammarFiles.grammar()
-        let parser = try ParserSource(text: GrammarFiles.read("Sources/RNNScript/Syntax/Parser.swift"))
+        let parser = try ParserSource(text: GrammarFiles.parserSource())
         // A function named for a production documents that production first.
         for (function, info) in parser.functions {
             let name = ParserSource.productionName(for: function)
@@ -68,14 +68,14 @@ import Testing
         for production in parser.productions {
             documented.insert(production.name)
             guard let rule = grammar.productions[production.name] else {
-                Issue.record("Parser.swift documents \(production.name), which the grammar does not define")
+                Issue.record("the Parser files document \(production.name), which the grammar does not define")
                 continue
             }
             let rhs = try EBNFReader.expression(production.rhs)
             #expect(rhs == rule, "\(production.name): the doc comment says '\(production.rhs)', the grammar differs")
         }
         let undocumented = grammar.order.filter { !EBNFGrammar.isLexical($0) && !documented.contains($0) }
-        #expect(undocumented.isEmpty, "productions no doc comment in Parser.swift defines: \(undocumented)")
+        #expect(undocumented.isEmpty, "productions no doc comment in the Parser files defines: \(undocumented)")
     }
 
     @Test func grammarIsWellFormed() throws {
@@ -155,6 +155,15 @@ enum GrammarFiles {
 
     static func read(_ relativePath: String) throws -> String {
         try String(contentsOf: root.appendingPathComponent(relativePath), encoding: .utf8)
+    }
+
+    /// The parser's files (Parser.swift and its Parser+… extensions), concatenated.
+    static func parserSource() throws -> String {
+        let folder = root.appendingPathComponent("Sources/RNNScript/Syntax")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0 == "Parser.swift" || ($0.hasPrefix("Parser+") && $0.hasSuffix(".swift")) }.sorted()
+        #expect(names.count >= 2, "the parser's files: \(names)")
+        return try names.map { try read("Sources/RNNScript/Syntax/" + $0) }.joined(separator: "\n")
     }
 
     static func grammar() throws -> EBNFGrammar {
