@@ -82,7 +82,8 @@ struct CommandLineTests {
         let result = try runBinary(["--json", "examples/bptt.rnn"])
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.count == 17)
+        #expect(lines.count == 18)  // 17 cells and the summary
+        #expect(lines.last == "{\"kind\":\"summary\",\"passed\":1,\"failed\":0}")
         let forward = try #require(lines.first { $0.contains("\"kind\":\"forward\"") })
         let object = try #require(try JSONSerialization.jsonObject(with: Data(forward.utf8)) as? [String: Any])
         let resultObject = try #require(object["result"] as? [String: Any])

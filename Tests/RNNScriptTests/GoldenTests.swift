@@ -59,8 +59,11 @@ struct GoldenTests {
         let json1 = runScript(text, name: path, format: .json, host: TestHost(base: url.deletingLastPathComponent()))
         let json2 = runScript(text, name: path, format: .json, host: TestHost(base: url.deletingLastPathComponent()))
         #expect(json1.output == json2.output)
-        // Every JSON line parses and carries the required keys.
-        for line in json1.output.split(separator: "\n") {
+        // Every JSON line parses and carries the required keys; the last is the summary.
+        var lines = json1.output.split(separator: "\n")
+        let summary = lines.popLast().flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(summary?["kind"] as? String == "summary" && summary?["failed"] as? Int == 0, "\(path): the last line is not a summary")
+        for line in lines {
             let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             #expect(object != nil, "not JSON: \(line.prefix(120))")
             for key in ["cell", "line", "source", "kind", "result"] {

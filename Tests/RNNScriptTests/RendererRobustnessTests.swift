@@ -140,7 +140,7 @@ struct RendererRobustnessTests {
             """, format: .json)
         #expect(r.status == .ok, "\(r.errors)")
         let lines = r.output.split(separator: "\n").map(String.init)
-        #expect(lines.count == 14)
+        #expect(lines.count == 15)  // 14 cells and the summary
         #expect(lines[10].contains("\"data\":[[null,0],[0,0]]"), "\(lines[10])")
         #expect(lines[11].contains("\"data\":[[null,1],[1.4142135623730951,1.7320508075688772]]"), "\(lines[11])")
         #expect(lines[12].hasSuffix("\"result\":null}"), "\(lines[12])")
@@ -275,7 +275,7 @@ struct RendererRobustnessTests {
         #expect(r.output.contains("\n    " + heading + "\n"), "\(r.output)")
         #expect(r.output.contains("      weight_hh_l0 (3×3)"))
         let json = runScript(script, format: .json)
-        let last = try #require(json.output.split(separator: "\n").last)
+        let last = try #require(json.output.split(separator: "\n").dropLast().last)  // the last cell, before the summary
         let object = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
         let module = (object["result"] as? [String: Any])?["pytorch_module"]
         switch state {

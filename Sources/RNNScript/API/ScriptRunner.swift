@@ -98,12 +98,15 @@ public final class ScriptRunner {
         }
         let before = (interpreter.state.expectationsPassed, interpreter.state.expectationsFailed)
         var lines = LineCounter(source)
+        var stopped: RunStatus?
         for cell in cells {
-            if let failure = execute(cell, source, &lines) { return failure }
+            if let failure = execute(cell, source, &lines) { stopped = failure; break }
         }
-        transcript.append(source.text)
         let passed = interpreter.state.expectationsPassed - before.0
         let failed = interpreter.state.expectationsFailed - before.1
+        if format == .json { output(JSONRenderer().renderSummary(passed: passed, failed: failed)) }
+        if let stopped { return stopped }
+        transcript.append(source.text)
         if passed + failed > 0 && format == .text {
             output("expectations: \(passed) passed, \(failed) failed\n")
         }
@@ -199,6 +202,10 @@ public final class ScriptRunner {
         do {
             let result = try interpreter.execute(cell, in: source)
             lastResult = result
+            if case let .expectation(expectation) = result, !expectation.passed {
+                // FILE:LINE:COL first, as diagnostics are, so editors and graders can jump to it.
+                report([Diagnostic(.expectationFailed(TextRenderer().expectationFailure(expectation)), at: cell.range, severity: .failure)], source)
+            }
             switch format {
             case .text:
                 output(TextRenderer().renderSource(cell: cellCount, source: text) + TextRenderer().render(result) + "\n")

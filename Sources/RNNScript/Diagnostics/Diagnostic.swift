@@ -1,7 +1,12 @@
 /// A problem found in a script: data, not text. `DiagnosticRenderer` turns it
 /// into `FILE:LINE:COL: error: message` with the source line and a caret.
 public struct Diagnostic: Error, Equatable, Sendable {
-    public enum Severity: String, Sendable { case error, warning, note }
+    public enum Severity: String, Sendable {
+        case error, warning, note
+        /// A failed `expect`: the message says "expectation failed", so the
+        /// line carries no severity label (FILE:LINE:COL: expectation failed: …).
+        case failure
+    }
 
     public var severity: Severity
     public var message: DiagnosticMessage

@@ -8,8 +8,9 @@ public struct DiagnosticRenderer: Sendable {
     public func render(_ diagnostic: Diagnostic, in source: SourceFile) -> String {
         let location = source.location(of: diagnostic.range.start)
         let severity = diagnostic.severity.rawValue
-        let label = useColor ? "\u{1B}[1;31m\(severity):\u{1B}[0m" : "\(severity):"
-        var out = "\(source.name):\(location.line):\(location.column): \(label) \(TextDecoding.printable(diagnostic.message.text))\n"
+        var label = useColor ? "\u{1B}[1;31m\(severity):\u{1B}[0m " : "\(severity): "
+        if diagnostic.severity == .failure { label = "" }
+        var out = "\(source.name):\(location.line):\(location.column): \(label)\(TextDecoding.printable(diagnostic.message.text))\n"
         // Control characters would act on the terminal: show them as U+FFFD.
         let line = String(String.UnicodeScalarView(source.lineText(location.line).unicodeScalars.map { scalar in
             scalar.value < 0x20 && scalar != "\t" || scalar.value == 0x7F ? "\u{FFFD}" : scalar

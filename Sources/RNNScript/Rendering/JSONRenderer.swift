@@ -1,6 +1,7 @@
 import RNNRuntime
 
-/// JSON Lines: one object per cell with `cell`, `line`, `source`, `kind` and `result`.
+/// JSON Lines: one object per cell with `cell`, `line`, `source`, `kind` and
+/// `result` (or `error`), then a summary line (`kind` "summary", `passed`, `failed`).
 public struct JSONRenderer {
     public init() {}
 
@@ -21,6 +22,13 @@ public struct JSONRenderer {
                 ("line", .number(Double(location.line))), ("column", .number(Double(location.column))),
             ])),
         ]).serialized + "\n"
+    }
+
+    /// The last line of a run: how many expectations passed and failed, so a
+    /// grader need not count the cells.
+    public func renderSummary(passed: Int, failed: Int) -> String {
+        JSON.object([("kind", .string("summary")), ("passed", .number(Double(passed))), ("failed", .number(Double(failed)))])
+            .serialized + "\n"
     }
 
     func matrix(_ m: Matrix) -> JSON { WeightsFile.matrixJSON(m) }

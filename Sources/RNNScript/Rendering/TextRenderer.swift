@@ -124,7 +124,7 @@ public struct TextRenderer {
             if report.passed {
                 return ["passed: \(report.source) = \(actual) \(report.op.rawValue) \(expected)\(within)"]
             }
-            return ["FAILED: expected \(report.source) \(report.op.rawValue) \(exact(report.expected))\(within), but \(failureDetail(report))"]
+            return ["FAILED: " + expectationFailure(report)]
         case let .flow(report): return flowLines(report)
         case let .decomposition(report): return decompositionLines(report)
         case let .comparison(report): return comparisonLines(report)
@@ -212,6 +212,13 @@ public struct TextRenderer {
             return "[" + (0..<m.rows).map { r in "[" + m.row(r).map(NumberFormatting.roundTrip).joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
         default: return inlineValue(value)
         }
+    }
+
+    /// "expected A op B (within t), but …": the FAILED line, and the message of
+    /// the FILE:LINE:COL line a failed expectation also prints.
+    public func expectationFailure(_ report: ExpectationReport) -> String {
+        let within = report.tolerance.map { " within \(shortNumber($0))" } ?? ""
+        return "expected \(report.source) \(report.op.rawValue) \(exact(report.expected))\(within), but \(failureDetail(report))"
     }
 
     /// What a failed expectation found: the value, or for a matrix the first

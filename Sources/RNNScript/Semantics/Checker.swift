@@ -141,9 +141,10 @@ public struct Checker {
             let settings = try checkOptimizer(kind, entries)
             declare(name.name, .optimizer(settings))
             return .optimizer(name: name.name, settings)
-        case let .forward(model, sequence):
+        case let .forward(model, sequence, loss):
             let (configuration, _) = try checkFit(model, sequence)
-            return .forward(model: model.name, sequence: try resolve(sequence), loss: defaultLoss(for: configuration.readout))
+            let lossKind = try loss.map { try lookupLoss($0) } ?? defaultLoss(for: configuration.readout)
+            return .forward(model: model.name, sequence: try resolve(sequence), loss: lossKind)
         case let .backward(model, sequence, loss, truncation):
             _ = try checkFit(model, sequence)
             let lossKind = try lookupLoss(loss)

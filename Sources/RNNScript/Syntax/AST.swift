@@ -144,11 +144,13 @@ public enum ComparisonOperator: String, Equatable, Sendable, CaseIterable {
     /// be NaN, and a tolerance scaled by |b| = ∞ would accept anything); NaN is
     /// equal to nothing, itself included, and every ordering with NaN is false.
     public func holds(_ a: Double, _ b: Double, tolerance: Double?) -> Bool {
+        // An inequality within t allows b's side t of slack: a < b within t holds when a < b + t.
+        let slack = tolerance ?? 0
         switch self {
-        case .less: return a < b
-        case .lessEqual: return a <= b
-        case .greater: return a > b
-        case .greaterEqual: return a >= b
+        case .less: return a < b + slack
+        case .lessEqual: return a <= b + slack
+        case .greater: return a > b - slack
+        case .greaterEqual: return a >= b - slack
         case .equal:
             if a == b { return true }
             guard a.isFinite && b.isFinite else { return false }
@@ -288,7 +290,8 @@ public struct Statement: Equatable, Sendable {
         case set(path: [Identifier], value: Literal)
         case loss(Identifier, kind: Identifier)
         case optimizer(Identifier, kind: Identifier, entries: [OptimizerEntry])
-        case forward(model: Identifier, sequence: Identifier)
+        /// Without a loss, the readout's natural one.
+        case forward(model: Identifier, sequence: Identifier, loss: Identifier?)
         case backward(model: Identifier, sequence: Identifier, loss: Identifier, truncation: TruncationClause?)
         case show(Expression)
         case gradcheck(model: Identifier, sequence: Identifier, loss: Identifier)

@@ -168,11 +168,12 @@ extension Parser {
         return .optimizer(name, kind: kind, entries: entries)
     }
 
-    /// forward-statement ::= 'forward' IDENTIFIER 'on' IDENTIFIER
+    /// forward-statement ::= 'forward' IDENTIFIER 'on' IDENTIFIER ('with' IDENTIFIER)?
     mutating func parseForwardStatement() throws -> Statement.Kind {
         try expect(.forward)
         let (model, sequence) = try parseModelOnSequence()
-        return .forward(model: model, sequence: sequence)
+        let loss = match(.with) ? try parseIdentifier("a loss name") : nil
+        return .forward(model: model, sequence: sequence, loss: loss)
     }
 
     mutating func parseModelOnSequence() throws -> (Identifier, Identifier) {

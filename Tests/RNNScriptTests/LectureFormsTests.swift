@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import RNNScript
+
+/// Issue 13's forms (SPEC §7) that are in: `forward M on S with L`, the
+/// FILE:LINE:COL line of a failed `expect`, `within` for inequalities, and
+/// the JSON summary line.
+@Suite("The lecture's forms")
+struct LectureFormsTests {
+    static let simo = """
+        seed 4
+        sequence simo = inputs [[1.0, -1.0]] targets [[0.2], [0.6], [0.9]]
+        model net = rnn { input 2; hidden 3; output 1; state sigmoid; readout sigmoid; bias off; init uniform(-1, 1) }
+        loss cost = squared_error
+        """
+
+    @Test("forward with a loss uses it: seed 003's SIMO cost ½Σ(y − t)², and the loss expression agrees")
+    func forwardWithLoss() {
+        // The table's total is ½ Σ_t (ŷ_t − y_t)² from the forward's own ŷ, and the seed's 0.1933.
+        let r = runScript(Self.simo + """
+
+            forward net on simo with cost
+            let e1 = net.y[1] - simo.targets[0]
+            let e2 = net.y[2] - simo.targets[1]
+            let e3 = net.y[3] - simo.targets[2]
+            expect loss net on simo with cost == 0.5 * sum(e1 * e1 + e2 * e2 + e3 * e3) within 1e-15
+            expect loss net on simo with cost == 0.1933 within 5e-5
+            """)
+        #expect(r.status == .ok, "\(r.errors)")
+        #expect(r.output.contains("T = 3 steps, loss squared_error"), "\(r.output)")
+        #expect(r.output.contains("L = Σ_t L_t = 0.0185 + 0.0308 + 0.1440 = 0.1933"), "\(r.output)")
+        // Without a loss, the sigmoid readout's natural one: binary cross-entropy.
+        let plain = runScript(Self.simo + "\nforward net on simo")
+        #expect(plain.output.contains("loss binary_cross_entropy") && plain.output.contains("= 2.3424"), "\(plain.output)")
+    }
+
+    @Test("forward with a name that is not a loss is a checked error at the name")
+    func forwardWithWrongName() {
+        let r = runScript(Self.simo + "\nforward net on simo with net")
+        #expect(r.status == .scriptError)
+        #expect(r.errors.hasPrefix("test.rnn:5:26: error: 'net' is a model, expected a loss"), "\(r.errors)")
+        let missing = runScript(Self.simo + "\nforward net on simo with cots")
+        #expect(missing.errors.contains("test.rnn:5:26: error:") && missing.errors.contains("cost"), "\(missing.errors)")
+    }
+
+    @Test("a failed expect prints FILE:LINE:COL: expectation failed first, with the line and a caret; the run goes on")
+    func failedExpectLocation() {
+        let r = runScript("let x = 2\n  expect x * 3 == 7\nexpect x == 2")
+        #expect(r.status == .expectationFailed)
+        #expect(r.errors == "test.rnn:2:3: expectation failed: expected x * 3 == 7, but it is 6\n"
+                + "    expect x * 3 == 7\n" + "    ^~~~~~~~~~~~~~~~~\n", "\(r.errors)")
+        #expect(r.output.contains("FAILED: expected x * 3 == 7, but it is 6"))
+        #expect(r.output.hasSuffix("expectations: 1 passed, 1 failed\n"), "\(r.output)")
+    }
+
+    @Test("within applies to <, <=, >, >=: a < b within t holds when a < b + t", arguments: [
+        ("1.05 < 1 within 0.1", true), ("1.2 < 1 within 0.1", false), ("1.1 <= 1 within 0.1", true),
+        ("0.95 > 1 within 0.1", true), ("0.8 > 1 within 0.1", false), ("0.9 >= 1 within 0.1", true),
+        ("[[1.05, 0.5]] < 1 within 0.1", true), ("[[1.05, 1.5]] < 1 within 0.1", false),
+        ("[[0.95, 2]] > [[1, 1.9]] within 0.1", true), ("1.05 < 1", false),
+    ])
+    func withinInequalities(_ expectation: String, _ holds: Bool) {
+        let r = runScript("expect " + expectation)
+        #expect(r.status == (holds ? .ok : .expectationFailed), "\(expectation): \(r.output)")
+    }
+
+    @Test("--json ends with a summary line: passed and failed, also when a runtime error stops the script")
+    func jsonSummary() throws {
+        let r = runScript("expect 1 == 1\nexpect 2 > 3\nexpect 3 > 2", format: .json)
+        #expect(r.status == .expectationFailed)
+        let last = try #require(r.output.split(separator: "\n").last)
+        #expect(last == #"{"kind":"summary","passed":2,"failed":1}"#)
+        let stopped = runScript("model m = rnn { input 2; hidden 2; output 2 }\nexpect 1 == 1\nload m from \"nope.json\"\nexpect 1 == 1",
+                                format: .json)
+        #expect(stopped.status != .ok)
+        #expect(stopped.output.split(separator: "\n").last == #"{"kind":"summary","passed":1,"failed":0}"#, "\(stopped.output)")
+    }
+}
