@@ -82,8 +82,8 @@ struct CommandLineTests {
         let result = try runBinary(["--json", "examples/bptt.rnn"])
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.count == 18)  // 17 cells and the summary
-        #expect(lines.last == "{\"kind\":\"summary\",\"passed\":1,\"failed\":0}")
+        #expect(lines.count == 22)  // 21 cells and the summary
+        #expect(lines.last == "{\"kind\":\"summary\",\"passed\":2,\"failed\":0}")
         let forward = try #require(lines.first { $0.contains("\"kind\":\"forward\"") })
         let object = try #require(try JSONSerialization.jsonObject(with: Data(forward.utf8)) as? [String: Any])
         let resultObject = try #require(object["result"] as? [String: Any])
@@ -110,12 +110,13 @@ struct CommandLineTests {
         #expect(failing.status == 1)
         #expect(failing.stdout.contains("FAILED: expected 1 + 1 == 3, but it is 2"))
         #expect(failing.stdout.contains("expectations: 1 passed, 1 failed"))
+        #expect(failing.stderr.hasSuffix("expect.rnn:1:1: expectation failed: expected 1 + 1 == 3, but it is 2\n  expect 1 + 1 == 3\n  ^~~~~~~~~~~~~~~~~\n"), "\(failing.stderr)")
     }
 
     @Test("piped stdin after -i runs statements with the file's state") func pipedInteractive() throws {
         let result = try runBinary(["-i", "examples/bptt.rnn"], stdin: "show net.W\nshow shape(net.U)\n")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("[18] show net.W"))
+        #expect(result.stdout.contains("[22] show net.W"))
         #expect(result.stdout.contains("shape(net.U)  (1×2)"))
         // No prompt or escape codes when stdin is not a terminal.
         #expect(!result.stdout.contains("rnn>"))

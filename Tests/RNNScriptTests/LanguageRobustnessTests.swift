@@ -234,7 +234,7 @@ import Testing
         ("show net.W[1, 2, 3]", 6, "a matrix takes at most 2 indices"),
         ("show net.W[0, 3]", 15, "column index 3 is out of range for a 3×3 matrix (0 to 2)"),
         ("show net.W[-1]", 12, "row index -1 is out of range for a 3×3 matrix (0 to 2)"),
-        ("show net.W + net.V", 6, "'+' needs equal shapes: 3×3 and 3×4 (use @ for the matrix product)"),
+        ("show net.W + net.V", 6, "'+' needs equal shapes or a 1×n row and an r×n matrix: 3×3 and 3×4 (use @ for the matrix product)"),
         ("show net.W @ net.U", 6, "matrix product needs inner sizes to agree: 3×3 @ 4×3"),
         ("show net.s @ net.U", 6, "matrix product needs inner sizes to agree: the left has 3 columns, the right 4 rows"),
         ("show net.s + net.V", 6, "'+' needs equal shapes: the left has 3 columns, the right 4 (use @ for the matrix product)"),
@@ -458,7 +458,9 @@ struct ExpressionFunctionTableTests {
           arguments: ExpressionFunction.all.map(\.name))
     func row(_ name: String) {
         guard let f = ExpressionFunction.named(name) else { Issue.record("no row \(name)"); return }
-        let onMatrix = runScript("let x = \(name)([[1, 2, 3], [4, 5, 6]])\nshow x")
+        // A 2×3 matrix, or (diag) a 1×3 row, or (outer) a 1×3 and a 1×2 row.
+        let arguments = f.result == .diagonal ? "[[1, 2, 3]]" : f.result == .outer ? "[[1, 2, 3]], [[1, 2]]" : "[[1, 2, 3], [4, 5, 6]]"
+        let onMatrix = runScript("let x = \(name)(\(arguments))\nshow x")
         #expect(onMatrix.status == .ok, "\(onMatrix.errors)")
         let expected: String
         switch f.result {
@@ -466,9 +468,11 @@ struct ExpressionFunctionTableTests {
         case .elementwise: expected = "2×3"
         case .transposed: expected = "3×2"
         case .shape: expected = "2.0000  3.0000"
+        case .diagonal: expected = "3×3"
+        case .outer: expected = "3×2"
         }
         #expect(onMatrix.output.contains(expected), "\(onMatrix.output)")
-        #expect(runScript("show \(name)(4)").status == .ok)
+        #expect(runScript("show \(name)(\(Array(repeating: "4", count: f.arity).joined(separator: ", ")))").status == .ok)
         #expect(Help.topic("functions")?.contains(name) == true)
     }
 

@@ -75,4 +75,76 @@ struct LectureFormsTests {
         #expect(stopped.status != .ok)
         #expect(stopped.output.split(separator: "\n").last == #"{"kind":"summary","passed":1,"failed":0}"#, "\(stopped.output)")
     }
+
+    // MARK: - Expressions for hand derivations
+
+    @Test("tanh, sigmoid, relu, softmax (per row), diag, outer: hand-worked values", arguments: [
+        "tanh([[0, 1, -1]]) == [[0, 0.76159415595576488812, -0.76159415595576488812]] within 1e-16",
+        "sigmoid([[0, 2]]) == [[0.5, 0.88079707797788244406]] within 1e-16",
+        "relu([[-1, 0, 2.5]]) == [[0, 0, 2.5]] within 0",
+        "softmax([[1, 2, 3], [0, 0, 0]]) == [[0.090030573170380459, 0.24472847105479764, 0.66524095577482180], [0.33333333333333333, 0.33333333333333333, 0.33333333333333333]] within 1e-16",
+        "sum(softmax([[1000, 1001]])) == 1 within 1e-16",
+        "diag([[1, 2]]) == [[1, 0], [0, 2]] within 0",
+        "diag([[1], [2]]) == [[1, 0], [0, 2]] within 0",
+        "diag([[1, 2], [3, 4]]) == [[1, 4]] within 0",
+        "outer([[1, 2]], [[3, 4, 5]]) == [[3, 4, 5], [6, 8, 10]] within 0",
+        "tanh(0.5) == 0.46211715726000975850 within 1e-16",
+    ])
+    func functionValues(_ expectation: String) {
+        let r = runScript("expect " + expectation)
+        #expect(r.status == .ok, "\(expectation): \(r.output)\(r.errors)")
+    }
+
+    @Test("a 1×n row broadcasts over the rows of an r×n matrix in + - * /; other shapes are refused before anything runs")
+    func rowBroadcasting() {
+        let r = runScript("""
+            expect [[1, 2], [3, 4]] + [[10, 20]] == [[11, 22], [13, 24]] within 0
+            expect [[10, 20]] - [[1, 2], [3, 4]] == [[9, 18], [7, 16]] within 0
+            expect [[1, 2], [3, 4]] * [[2, 3]] == [[2, 6], [6, 12]] within 0
+            expect [[1, 2], [3, 4]] / [[1, 2]] == [[1, 1], [3, 2]] within 0
+            """)
+        #expect(r.status == .ok, "\(r.output)\(r.errors)")
+        let refused = runScript("show [[1, 2], [3, 4], [5, 6]] + [[1, 2], [3, 4]]")
+        #expect(refused.status == .scriptError)
+        #expect(refused.errors.contains("needs equal shapes"), "\(refused.errors)")
+        let diag = runScript("show diag([[1, 2, 3], [4, 5, 6]])")
+        #expect(diag.errors.contains("test.rnn:1:6: error: diag needs a vector or a square matrix, got 2×3"), "\(diag.errors)")
+    }
+
+    /// The "deep" network of examples/bptt.rnn.
+    static let deep = """
+        seed 7
+        vocab chars = ['d', 'e', 'p', <stop>]
+        sequence deep = "deep" over chars predicting next
+        model net = rnn { input 4; hidden 3; output 4; state tanh; readout softmax; init uniform(-0.5, 0.5) }
+        forward net on deep
+        """
+
+    @Test("jacobian is a value: ∂s_t/∂s_{t−1} = diag(σ′(a_t)) Wᵀ and the chain for ∂s_3/∂s_1, as the seeds write them")
+    func jacobianExpression() {
+        let r = runScript(Self.deep + """
+
+            let J2 = diag(1 - net.s[2] * net.s[2]) @ transpose(net.W)
+            let J3 = diag(1 - net.s[3] * net.s[3]) @ transpose(net.W)
+            expect jacobian net on deep from 2 to 1 == J2 within 1e-15
+            expect jacobian net on deep from 3 to 1 == J3 @ J2 within 1e-15
+            expect shape(jacobian net on deep from 4 to 0) == [[3, 3]]
+            expect jacobian net on deep from 3 to 1 != J2 within 1e-15
+            """)
+        // The last line is a syntax error (no !=): the first three are checked by a second run.
+        #expect(r.status == .scriptError)
+        let ok = runScript(Self.deep + """
+
+            let J2 = diag(1 - net.s[2] * net.s[2]) @ transpose(net.W)
+            let J3 = diag(1 - net.s[3] * net.s[3]) @ transpose(net.W)
+            expect jacobian net on deep from 2 to 1 == J2 within 1e-15
+            expect jacobian net on deep from 3 to 1 == J3 @ J2 within 1e-15
+            expect shape(jacobian net on deep from 4 to 0) == [[3, 3]]
+            expect norm(jacobian net on deep from 3 to 1 - J2) > 1e-3
+            """)
+        #expect(ok.status == .ok, "\(ok.output)\(ok.errors)")
+        #expect(ok.output.contains("expectations: 4 passed, 0 failed"), "\(ok.output)")
+        let late = runScript(Self.deep + "\nshow jacobian net on deep from 5 to 1")
+        #expect(late.errors.contains("test.rnn:6:32: error:") && late.errors.contains("1 to 4"), "\(late.errors)")
+    }
 }

@@ -31,6 +31,9 @@ public enum Help {
         var all = writtenTopics
         for entry in OptimizerCatalogue.entries { all[entry.kind.rawValue] = entry.help }
         for loss in LossKind.allCases { all[loss.rawValue] = loss.help }
+        all["functions"] = ExpressionFunction.all.map { "\($0.name): \($0.help)" }.joined(separator: "; ")
+            + ". + - * / elementwise (a number, or a 1×n row, applies to every row), @ matrix product;"
+            + " m[i, j], m[i], m[:, j] from 0; loss M on S with L, predict M on S, gradcheck M on S with L."
         return all
     }()
 
@@ -102,7 +105,6 @@ public enum Help {
             gru: r = σ(x U_r + h W_r + b_r)  z = σ(x U_z + h W_z + b_z)
                  n = tanh(x U_n + b_n + r ⊙ (h W_n + bh_n))  h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
             """,
-        "functions": "norm (Frobenius), spectral (‖·‖₂), max, min, mean, sum, shape, abs, transpose, log, exp, sqrt; + - * / elementwise, @ matrix product; m[i, j], m[i], m[:, j] from 0; loss M on S with L, predict M on S, gradcheck M on S with L.",
         "clip": "clip value V clamps each gradient element to [-V, V]; clip norm N scales all by N/(‖g‖ + 1e-6) when that is below 1.",
         "truncate": "truncate K: chunks of K steps, the entering state a constant, an update per chunk; truncate K window: each L_t through its last K steps.",
     ]

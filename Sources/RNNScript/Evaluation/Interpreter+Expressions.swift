@@ -20,7 +20,7 @@ extension Interpreter {
         case let .binary(op, _, _):
             return try binary(op, operands[0], operands[1], expression.range)
         case let .call(name, _):
-            return try call(name.name, operands[0], expression.range)
+            return try call(name.name, operands, expression.range)
         case let .index(_, indices):
             // `:` has no operand.
             var rest = operands.dropFirst()
@@ -97,6 +97,11 @@ extension Interpreter {
         case let .gradcheck(model, sequence, loss):
             guard case let .loss(kind)? = state.symbols[loss.name] else { preconditionFailure("checked loss missing") }
             return .number(state.slot(model.name).model.gradientCheck(state.sequence(sequence.name).example, loss: kind).max() ?? 0)
+        case let .jacobian(model, sequence, from, to):
+            let m = state.slot(model.name).model, t = Int(from.value), k = Int(to.value)
+            try checkJacobianWork("jacobian \(model.name) on \(sequence.name)", m, steps: t, expression.range)
+            let trace = m.forward(state.sequence(sequence.name).example, loss: defaultLoss(for: m.configuration.readout))
+            return .matrix(m.stateJacobian(trace, from: t, to: k))
         case let .predict(model, sequence):
             // The most probable target symbol at every step that has a target, as text.
             let m = state.slot(model.name).model
@@ -138,16 +143,18 @@ extension Interpreter {
         }
     }
 
-    private func call(_ function: String, _ argument: Value, _ range: SourceRange) throws -> Value {
-        let m = try matrixArgument(argument, function, range)
+    private func call(_ function: String, _ arguments: [Value], _ range: SourceRange) throws -> Value {
+        let matrices = try arguments.map { try matrixArgument($0, function, range) }
         guard let f = ExpressionFunction.named(function) else { preconditionFailure("checked function \(function) missing") }
-        if f.result == .elementwise || f.result == .transposed {
-            try requireBounded(m.rows, m.cols, "the value of \(function)", range)
+        let shapes = matrices.map { (rows: Optional($0.rows), cols: Optional($0.cols)) }
+        if let problem = f.shapeProblem(shapes) { throw Diagnostic(.invalidOperation(problem), at: range) }
+        if f.result != .number, case let (rows?, cols?) = f.resultShape(shapes) {
+            try requireBounded(rows, cols, "the value of \(function)", range)
         }
-        if m.count == 0 && f.needsElements {
+        if matrices.contains(where: { $0.count == 0 }) && f.needsElements {
             throw Diagnostic(.invalidOperation("\(function) of an empty matrix"), at: range)
         }
-        return f(m, argumentIsNumber: argument.type == .number)
+        return f(matrices, argumentIsNumber: arguments.count == 1 && arguments[0].type == .number)
     }
 
     private func binary(_ op: BinaryOperator, _ left: Value, _ right: Value, _ range: SourceRange) throws -> Value {
@@ -176,11 +183,18 @@ extension Interpreter {
                 try requireBounded(a.rows, b.cols, "the matrix product", range)
                 return .matrix(a.matmul(b))
             }
-            try requireBounded(a.rows, a.cols, "the result of '\(op.rawValue)'", range)
-            guard a.rows == b.rows && a.cols == b.cols else {
-                throw Diagnostic(.invalidOperation("'\(op.rawValue)' needs equal shapes: \(a.rows)×\(a.cols) and \(b.rows)×\(b.cols) (use @ for the matrix product)"), at: range)
+            guard a.cols == b.cols && (a.rows == b.rows || a.rows == 1 || b.rows == 1) else {
+                throw Diagnostic(.invalidOperation("'\(op.rawValue)' needs equal shapes or a 1×n row and an r×n matrix: \(a.rows)×\(a.cols) and \(b.rows)×\(b.cols) (use @ for the matrix product)"), at: range)
             }
-            return .matrix(a.zipWith(b, scalarOp))
+            let rows = max(a.rows, b.rows)
+            try requireBounded(rows, a.cols, "the result of '\(op.rawValue)'", range)
+            if a.rows == b.rows { return .matrix(a.zipWith(b, scalarOp)) }
+            // A 1×n row applied to every row of the other side.
+            var out = Matrix(rows: rows, cols: a.cols)
+            for r in 0..<rows {
+                for j in 0..<a.cols { out[r, j] = scalarOp(a[a.rows == 1 ? 0 : r, j], b[b.rows == 1 ? 0 : r, j]) }
+            }
+            return .matrix(out)
         default:
             throw Diagnostic(.invalidOperation("cannot apply '\(op.rawValue)' to \(left.kindDescription) and \(right.kindDescription)"), at: range)
         }

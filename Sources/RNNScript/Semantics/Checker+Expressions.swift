@@ -36,7 +36,7 @@ extension Checker {
         case let .binary(op, _, _):
             return try binaryType(op, operands[0], operands[1], expression.range)
         case let .call(name, _):
-            return try callType(name.name, operands[0], expression.range)
+            return try callType(name.name, operands, expression.range)
         case let .index(_, indices):
             for (index, type) in zip(indices.compactMap { $0 }, operands.dropFirst()) { try checkIndexType(type, index) }
             return try indexType(operands[0], indices, expression.range)
@@ -86,6 +86,11 @@ extension Checker {
             _ = try checkFit(model, sequence)
             _ = try lookupLoss(loss)
             return .number
+        case let .jacobian(model, sequence, from, to):
+            _ = try checkJacobianSteps(model, sequence, from, to)
+            let S = try lookupModel(model).stateWidth
+            try Self.requireBounded(S, S, "the Jacobian", at: expression.range)
+            return .matrix(rows: S, cols: S)
         case let .predict(model, sequence):
             let (_, sequences) = try checkFit(model, sequence)
             guard sequences.allSatisfy({ $0.targetVocabulary != nil }) else {
@@ -149,7 +154,8 @@ extension Checker {
     }
 
     /// Numbers combine with numbers and broadcast over matrices; `@` needs
-    /// inner sizes that agree, the other operators equal shapes.
+    /// inner sizes that agree, the other operators equal shapes or a 1×n row
+    /// with an r×n matrix (the row is applied to every row).
     private func binaryType(_ op: BinaryOperator, _ left: ValueType, _ right: ValueType, _ range: SourceRange) throws -> ValueType {
         switch (left, right) {
         case (.number, .number):
@@ -166,16 +172,19 @@ extension Checker {
             if let r1, let c2 { try Self.requireBounded(r1, c2, "the matrix product", at: range) }
             return .matrix(rows: r1, cols: c2)
         case let (.matrix(r1, c1), .matrix(r2, c2)):
-            if let r1, let r2, let c1, let c2, r1 != r2 || c1 != c2 {
-                throw invalid("'\(op.rawValue)' needs equal shapes: \(r1)×\(c1) and \(r2)×\(c2) (use @ for the matrix product)", range)
+            // Equal shapes, or a 1×n row broadcast over the rows of an r×n matrix.
+            let rowsFit = r1 == nil || r2 == nil || r1 == r2 || r1 == 1 || r2 == 1
+            if let r1, let r2, let c1, let c2, !rowsFit || c1 != c2 {
+                throw invalid("'\(op.rawValue)' needs equal shapes or a 1×n row and an r×n matrix: \(r1)×\(c1) and \(r2)×\(c2) (use @ for the matrix product)", range)
             }
-            if let r1, let r2, r1 != r2 {
+            if let r1, let r2, !rowsFit {
                 throw invalid("'\(op.rawValue)' needs equal shapes: the left has \(r1) rows, the right \(r2)", range)
             }
             if let c1, let c2, c1 != c2 {
                 throw invalid("'\(op.rawValue)' needs equal shapes: the left has \(c1) columns, the right \(c2) (use @ for the matrix product)", range)
             }
-            return .matrix(rows: r1 ?? r2, cols: c1 ?? c2)
+            let rows: Int? = r1 == 1 ? r2 : (r2 == 1 ? r1 : (r1 ?? r2))
+            return .matrix(rows: rows, cols: c1 ?? c2)
         default:
             throw invalid("cannot apply '\(op.rawValue)' to \(left.description) and \(right.description)", range)
         }
@@ -193,23 +202,20 @@ extension Checker {
         }
     }
 
-    private func callType(_ function: String, _ argument: ValueType, _ range: SourceRange) throws -> ValueType {
-        let result = ExpressionFunction.named(function)!.result
-        guard case let .matrix(rows, cols) = argument else {
-            guard argument == .number else { throw invalid("\(function) needs a matrix or a number, got \(argument.description)", range) }
-            // A number is a 1×1 matrix to the functions that return matrices.
-            switch result {
-            case .shape: return .matrix(rows: 1, cols: 2)
-            case .transposed: return .matrix(rows: 1, cols: 1)
-            case .number, .elementwise: return .number
+    private func callType(_ function: String, _ arguments: [ValueType], _ range: SourceRange) throws -> ValueType {
+        let f = ExpressionFunction.named(function)!
+        let shapes = try arguments.map { argument -> (rows: Int?, cols: Int?) in
+            switch argument {
+            case .number: return (1, 1)  // a number is a 1×1 matrix to the functions
+            case let .matrix(rows, cols): return (rows, cols)
+            default: throw invalid("\(function) needs a matrix or a number, got \(argument.description)", range)
             }
         }
-        switch result {
-        case .shape: return .matrix(rows: 1, cols: 2)
-        case .transposed: return .matrix(rows: cols, cols: rows)
-        case .elementwise: return argument
-        case .number: return .number
-        }
+        if let problem = f.shapeProblem(shapes) { throw invalid(problem, range) }
+        if f.result == .number || (arguments == [.number] && f.result == .elementwise) { return .number }
+        let (rows, cols) = f.resultShape(shapes)
+        if let rows, let cols { try Self.requireBounded(rows, cols, "the value of \(function)", at: range) }
+        return .matrix(rows: rows, cols: cols)
     }
 
     // MARK: - Indexing

@@ -210,16 +210,7 @@ public struct Checker {
             _ = try checkFit(model, sequence)
             return .gradcheck(model: model.name, sequence: try resolve(sequence), loss: try lookupLoss(loss))
         case let .jacobian(model, sequence, from, to):
-            _ = try lookupSequence(sequence)
-            let (configuration, sequences) = try checkFit(model, sequence)
-            let steps = sequences[0].example.stepCount(configuration.outputs)
-            let t = Int(from.value), k = Int(to.value)
-            guard t >= 1 && t <= steps else {
-                throw Diagnostic(.stepOutOfRange("step", value: t, allowed: "1 to \(steps) for sequence \(sequence.name)"), at: from.range)
-            }
-            guard k >= 0 && k < t else {
-                throw Diagnostic(.stepOutOfRange("step", value: k, allowed: "0 to \(t - 1): ∂s_t/∂s_k needs k < t"), at: to.range)
-            }
+            let (t, k) = try checkJacobianSteps(model, sequence, from, to)
             return .jacobian(model: model.name, sequence: try resolve(sequence), t: t, k: k)
         case let .train(model, sequence, loss, optimizer, epochs, options):
             _ = try checkFit(model, sequence)
@@ -276,6 +267,21 @@ public struct Checker {
             _ = try lookupModel(model)
             return .load(model: model.name, path: path.value)
         }
+    }
+
+    /// The steps t > k ≥ 0 of ∂s_t/∂s_k on one sequence (a statement's or an expression's).
+    func checkJacobianSteps(_ model: Identifier, _ sequence: Identifier, _ from: NumberLiteral, _ to: NumberLiteral) throws -> (Int, Int) {
+        _ = try lookupSequence(sequence)
+        let (configuration, sequences) = try checkFit(model, sequence)
+        let steps = sequences[0].example.stepCount(configuration.outputs)
+        let t = Int(from.value), k = Int(to.value)
+        guard t >= 1 && t <= steps else {
+            throw Diagnostic(.stepOutOfRange("step", value: t, allowed: "1 to \(steps) for sequence \(sequence.name)"), at: from.range)
+        }
+        guard k >= 0 && k < t else {
+            throw Diagnostic(.stepOutOfRange("step", value: k, allowed: "0 to \(t - 1): ∂s_t/∂s_k needs k < t"), at: to.range)
+        }
+        return (t, k)
     }
 
     /// Declares a name for the statements that follow, and records it for the interpreter.

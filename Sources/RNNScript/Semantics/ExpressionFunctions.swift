@@ -14,6 +14,11 @@ public struct ExpressionFunction: Sendable {
         case transposed
         /// [rows, cols], 1×2.
         case shape
+        /// A vector of n (1×n or n×1) becomes the n×n matrix with it on the
+        /// diagonal; a square matrix gives its diagonal as a 1×n row.
+        case diagonal
+        /// Two vectors of m and n: the m×n matrix aᵀb.
+        case outer
     }
 
     public let name: String
@@ -22,7 +27,9 @@ public struct ExpressionFunction: Sendable {
     /// Max, min and mean have no value on an empty matrix.
     public let needsElements: Bool
     public let help: String
-    let apply: @Sendable (Matrix) -> Value
+    /// The arguments as matrices (a number is 1×1), shapes already checked
+    /// (`shapeProblem`); a function of one argument reads `$0[0]`.
+    let apply: @Sendable ([Matrix]) -> Value
 
     /// Every function, in the order `:help functions` lists them.
     public static let all: [ExpressionFunction] = [
@@ -33,33 +40,115 @@ public struct ExpressionFunction: Sendable {
         reduce("mean", "the mean of the elements", needsElements: true) { $0.storage.reduce(0, +) / Double($0.count) },
         reduce("sum", "the sum of the elements") { $0.storage.reduce(0, +) },
         ExpressionFunction(name: "shape", arity: 1, result: .shape, needsElements: false, help: "[rows, cols]") {
-            .matrix(Matrix(row: [Double($0.rows), Double($0.cols)]))
+            .matrix(Matrix(row: [Double($0[0].rows), Double($0[0].cols)]))
         },
         elementwise("abs", "|x| element by element") { abs($0) },
         ExpressionFunction(name: "transpose", arity: 1, result: .transposed, needsElements: false, help: "the transpose") {
-            .matrix($0.transposed)
+            .matrix($0[0].transposed)
         },
         elementwise("log", "the natural logarithm element by element") { Math.log($0) },
         elementwise("exp", "eˣ element by element") { Math.exp($0) },
         elementwise("sqrt", "the square root element by element") { $0.squareRoot() },
+        elementwise("tanh", "tanh element by element (the runtime's own)") { Math.tanh($0) },
+        elementwise("sigmoid", "σ(x) = 1/(1 + e⁻ˣ) element by element (the runtime's own)") { Math.sigmoid($0) },
+        elementwise("relu", "max(x, 0) element by element") { $0 > 0 ? $0 : 0 },
+        ExpressionFunction(name: "softmax", arity: 1, result: .elementwise, needsElements: false,
+                           help: "each row's softmax: e^{x_j − max} / Σ_i e^{x_i − max}") { .matrix(softmaxRows($0[0])) },
+        ExpressionFunction(name: "diag", arity: 1, result: .diagonal, needsElements: false,
+                           help: "a vector on the diagonal of a square matrix (diag(σ′) in ∂s_t/∂s_{t−1} = diag(σ′(a_t)) Wᵀ); a square matrix's diagonal") {
+            .matrix(diagonal($0[0]))
+        },
+        ExpressionFunction(name: "outer", arity: 2, result: .outer, needsElements: false, help: "outer(a, b) = aᵀb for vectors a and b") {
+            .matrix(outerProduct($0[0], $0[1]))
+        },
     ]
 
     public static func named(_ name: String) -> ExpressionFunction? { all.first { $0.name == name } }
 
-    /// The function's value for an argument (a number is a 1×1 matrix; an
+    /// The function's value (a number argument is a 1×1 matrix; an
     /// elementwise function of a number is a number).
-    func callAsFunction(_ m: Matrix, argumentIsNumber: Bool) -> Value {
-        let value = apply(m)
+    func callAsFunction(_ arguments: [Matrix], argumentIsNumber: Bool) -> Value {
+        let value = apply(arguments)
         if argumentIsNumber, result == .elementwise, case let .matrix(r) = value { return .number(r.storage[0]) }
         return value
     }
 
+    /// The length of a vector (1×n or n×1), or nil for another shape.
+    static func vectorLength(rows: Int, cols: Int) -> Int? {
+        rows == 1 ? cols : (cols == 1 ? rows : nil)
+    }
+
+    /// Why arguments of these shapes (nil: not known yet) do not fit, or nil.
+    /// The result's shape, when they do, is `resultShape`.
+    func shapeProblem(_ shapes: [(rows: Int?, cols: Int?)]) -> String? {
+        switch result {
+        case .diagonal:
+            guard let r = shapes[0].rows, let c = shapes[0].cols else { return nil }
+            return r == 1 || c == 1 || r == c ? nil : "diag needs a vector or a square matrix, got \(r)×\(c)"
+        case .outer:
+            for (i, shape) in shapes.enumerated() {
+                if let r = shape.rows, let c = shape.cols, Self.vectorLength(rows: r, cols: c) == nil {
+                    return "outer needs two vectors; its \(i == 0 ? "first" : "second") argument is \(r)×\(c)"
+                }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    /// The result's shape from the arguments' (nil: not known before the script runs).
+    func resultShape(_ shapes: [(rows: Int?, cols: Int?)]) -> (rows: Int?, cols: Int?) {
+        let (r, c) = shapes[0]
+        func length(_ shape: (rows: Int?, cols: Int?)) -> Int? {
+            if shape.rows == 1 { return shape.cols }
+            if shape.cols == 1 { return shape.rows }
+            return nil
+        }
+        switch result {
+        case .number: return (1, 1)
+        case .elementwise: return (r, c)
+        case .transposed: return (c, r)
+        case .shape: return (1, 2)
+        case .diagonal:
+            if let r, let c, r == c, r != 1 { return (1, r) }
+            let n = length(shapes[0])
+            return (n, n)
+        case .outer: return (length(shapes[0]), length(shapes[1]))
+        }
+    }
+
+    private static func softmaxRows(_ m: Matrix) -> Matrix {
+        var out = m
+        for r in 0..<m.rows {
+            let row = m.row(r), top = row.max() ?? 0
+            let e = row.map { Math.exp($0 - top) }
+            let total = e.reduce(0, +)
+            for j in 0..<m.cols { out[r, j] = e[j] / total }
+        }
+        return out
+    }
+
+    private static func diagonal(_ m: Matrix) -> Matrix {
+        if m.rows == m.cols && m.rows != 1 { return Matrix(row: (0..<m.rows).map { m[$0, $0] }) }
+        let values = m.storage
+        var out = Matrix(rows: values.count, cols: values.count)
+        for (i, v) in values.enumerated() { out[i, i] = v }
+        return out
+    }
+
+    private static func outerProduct(_ a: Matrix, _ b: Matrix) -> Matrix {
+        var out = Matrix(rows: a.count, cols: b.count)
+        for i in 0..<a.count { for j in 0..<b.count { out[i, j] = a.storage[i] * b.storage[j] } }
+        return out
+    }
+
     private static func reduce(_ name: String, _ help: String, needsElements: Bool = false,
                                _ f: @escaping @Sendable (Matrix) -> Double) -> ExpressionFunction {
-        ExpressionFunction(name: name, arity: 1, result: .number, needsElements: needsElements, help: help) { .number(f($0)) }
+        ExpressionFunction(name: name, arity: 1, result: .number, needsElements: needsElements, help: help) { .number(f($0[0])) }
     }
 
     private static func elementwise(_ name: String, _ help: String, _ f: @escaping @Sendable (Double) -> Double) -> ExpressionFunction {
-        ExpressionFunction(name: name, arity: 1, result: .elementwise, needsElements: false, help: help) { .matrix($0.map(f)) }
+        ExpressionFunction(name: name, arity: 1, result: .elementwise, needsElements: false, help: help) { .matrix($0[0].map(f)) }
     }
 }

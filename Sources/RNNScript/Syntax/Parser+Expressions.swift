@@ -81,6 +81,7 @@ extension Parser {
     /// primary ::= INTEGER | NUMBER | STRING | path | 'grad' path
     ///           | 'loss' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER | 'predict' IDENTIFIER 'on' IDENTIFIER
     ///           | 'gradcheck' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER
+    ///           | 'jacobian' IDENTIFIER 'on' IDENTIFIER 'from' INTEGER 'to' INTEGER
     ///           | call | '(' expression ')' | '[' (literal (',' literal)* ','?)? ']'
     mutating func parsePrimary() throws -> Expression {
         switch current.kind {
@@ -107,7 +108,7 @@ extension Parser {
     }
 
     /// The primaries that enclose no expression: numbers, strings, paths,
-    /// `grad`, `loss`, `gradcheck`, `predict` and matrix literals (kept out of
+    /// `grad`, `loss`, `gradcheck`, `predict`, `jacobian` and matrix literals (kept out of
     /// `parsePrimary`, which nested expressions recurse through).
     mutating func parseOperand() throws -> Expression {
         let token = current
@@ -142,6 +143,14 @@ extension Parser {
             advance()
             let (model, sequence) = try parseModelOnSequence()
             return Expression(kind: .predict(model: model, sequence: sequence), range: SourceRange(start, previous.range.end))
+        case .keyword(.jacobian):
+            advance()
+            let (model, sequence) = try parseModelOnSequence()
+            try expect(.from, "'from' and a step")
+            let from = try parseInteger("a step number")
+            try expect(.to, "'to' and a step")
+            let to = try parseInteger("a step number")
+            return Expression(kind: .jacobian(model: model, sequence: sequence, from: from, to: to), range: SourceRange(start, previous.range.end))
         case .identifier:
             let path = try parsePath()
             return Expression(kind: .path(path), range: SourceRange(start, previous.range.end))

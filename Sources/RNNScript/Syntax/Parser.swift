@@ -240,16 +240,16 @@ public struct Parser {
         case .keyword(.forward): kind = try parseForwardStatement()
         case .keyword(.backward): kind = try parseBackwardStatement()
         case .keyword(.show): kind = try parseShowStatement()
-        case .keyword(.gradcheck):
-            // `gradcheck M on S with L` alone is the statement; followed by an
-            // operator or an index it was the start of an expression.
+        case .keyword(.gradcheck), .keyword(.jacobian):
+            // `gradcheck M on S with L` or `jacobian M on S from T to K` alone is
+            // the statement; followed by an operator or an index it was the start
+            // of an expression.
             let begin = index
-            kind = try parseGradcheckStatement()
+            kind = current.kind == .keyword(.gradcheck) ? try parseGradcheckStatement() : try parseJacobianStatement()
             if [.plus, .minus, .star, .slash, .at, .leftBracket].contains(current.kind) {
                 index = begin
                 return Statement(kind: .expression(try parseExpression()), range: SourceRange(start, previous.range.end))
             }
-        case .keyword(.jacobian): kind = try parseJacobianStatement()
         case .keyword(.train): kind = try parseTrainStatement()
         case .keyword(.expect): kind = try parseExpectStatement()
         case .keyword(.save): kind = try parseSaveStatement()
