@@ -49,6 +49,13 @@ public struct Matrix: Equatable, Sendable {
     }
 
     /// Row `r` as an array.
+    /// The rows `rows` and columns `cols` of the matrix, as a matrix of their own.
+    public func block(rows: Range<Int>, cols: Range<Int>) -> Matrix {
+        var out = Matrix(rows: rows.count, cols: cols.count)
+        for (r, i) in rows.enumerated() { for (c, j) in cols.enumerated() { out[r, c] = self[i, j] } }
+        return out
+    }
+
     public func row(_ r: Int) -> [Double] { Array(storage[(r * cols)..<((r + 1) * cols)]) }
 
     public var nestedRows: [[Double]] { (0..<rows).map(row) }

@@ -147,4 +147,48 @@ struct LectureFormsTests {
         let late = runScript(Self.deep + "\nshow jacobian net on deep from 5 to 1")
         #expect(late.errors.contains("test.rnn:6:32: error:") && late.errors.contains("1 to 4"), "\(late.errors)")
     }
+
+    // MARK: - flow on a stacked vanilla RNN
+
+    @Test("flow on a stacked vanilla RNN bounds each layer's own block by (γλ_ℓ)^(T−k), and the block is diag(σ′) W_ℓᵀ chained")
+    func stackedFlow() throws {
+        let script = """
+            seed 7
+            vocab chars = ['d', 'e', 'p', <stop>]
+            sequence deep = "deep" over chars predicting next
+            model net = rnn { input 4; hidden 3; output 4; layers 2; init uniform(-1, 1) }
+            flow net on deep
+            let P2 = [[0, 0, 0], [0, 0, 0], [0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]]
+            let B43 = diag(1 - (net.s[4] @ P2) * (net.s[4] @ P2)) @ transpose(net.layer2.W)
+            let B32 = diag(1 - (net.s[3] @ P2) * (net.s[3] @ P2)) @ transpose(net.layer2.W)
+            show spectral(B43)
+            show spectral(B43 @ B32)
+            show spectral(net.layer2.W)
+            """
+        let r = runScript(script, format: .json)
+        #expect(r.status == .ok, "\(r.errors)")
+        let cells = r.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let flow = try #require(cells.first { $0["kind"] as? String == "flow" }?["result"] as? [String: Any])
+        let layers = try #require(flow["layers"] as? [[String: Any]])
+        #expect(layers.count == 2)
+        #expect(flow["gamma"] as? Double == 1)
+        let hand = cells.filter { $0["kind"] as? String == "show" }.compactMap { $0["result"] as? Double }
+        try #require(hand.count == 3)
+        let layer2 = try #require(layers.last)
+        let rows = try #require(layer2["rows"] as? [[String: Any]])
+        func norm(_ k: Int) -> Double? { rows.first { $0["k"] as? Int == k }?["norm"] as? Double }
+        // ‖∂h²_4/∂h²_3‖₂ and ‖∂h²_4/∂h²_2‖₂ from the engine's Jacobian, against the hand products.
+        #expect(abs((norm(3) ?? 0) - hand[0]) <= 1e-12 * hand[0])
+        #expect(abs((norm(2) ?? 0) - hand[1]) <= 1e-12 * hand[1])
+        #expect(layer2["lambda"] as? Double == hand[2])
+        // Every block is within the lecture's bound (γλ_ℓ)^(T−k).
+        for layer in layers {
+            for row in layer["rows"] as? [[String: Any]] ?? [] {
+                let n = row["norm"] as? Double ?? .infinity, b = row["bound"] as? Double ?? 0
+                #expect(n <= b * (1 + 1e-12), "layer \(layer["layer"] ?? ""), k \(row["k"] ?? ""): \(n) > \(b)")
+            }
+        }
+        let text = runScript(script)
+        #expect(text.output.contains("layer 2: every norm is within (γλ_2)^(t−k)"), "\(text.output)")
+    }
 }

@@ -124,6 +124,19 @@ public struct FlowReport: Sendable {
     /// ρ(W), the spectral radius, for a one-layer vanilla RNN.
     public var spectralRadius: Double?
     public var rows: [Row]
+    /// A stacked vanilla RNN: per layer ℓ, the norms of the diagonal block
+    /// ∂h^ℓ_T/∂h^ℓ_k of the Jacobian and the bound (γλ_ℓ)^(T−k) with
+    /// λ_ℓ = ‖W_ℓ‖₂. The layers below do not depend on layer ℓ, so that block
+    /// is the product of ℓ's own steps, diag(σ′(a^ℓ_j)) W_ℓᵀ, and the lecture's
+    /// bound holds for it exactly. Empty for other models.
+    public var layers: [Layer] = []
+
+    public struct Layer: Sendable {
+        public var layer: Int
+        public var lambda: Double
+        public var spectralRadius: Double
+        public var rows: [Row]
+    }
 }
 
 public struct DecompositionReport: Sendable {

@@ -19,13 +19,26 @@ extension Interpreter {
             lambda = LinearAlgebra.spectralNorm(W)
             radius = LinearAlgebra.spectralRadius(W)
         }
-        let rows = (0..<T).map { k -> FlowReport.Row in
-            let norm = LinearAlgebra.spectralNorm(jacobians[k])
-            let bound = gamma.flatMap { g in lambda.map { l in integerPower(g * l, T - k) } }
-            return FlowReport.Row(k: k, norm: norm, bound: bound,
-                                  verdict: norm < 1e-6 ? "vanishing" : norm > 1e6 ? "exploding" : "")
+        func row(_ k: Int, _ jacobian: Matrix, bound: Double?) -> FlowReport.Row {
+            let norm = LinearAlgebra.spectralNorm(jacobian)
+            return FlowReport.Row(k: k, norm: norm, bound: bound, verdict: norm < 1e-6 ? "vanishing" : norm > 1e6 ? "exploding" : "")
         }
-        return .flow(FlowReport(model: model, t: T, gamma: gamma, lambda: lambda, spectralRadius: radius, rows: rows))
+        let rows = (0..<T).map { k in row(k, jacobians[k], bound: gamma.flatMap { g in lambda.map { l in integerPower(g * l, T - k) } }) }
+        var report = FlowReport(model: model, t: T, gamma: gamma, lambda: lambda, spectralRadius: radius, rows: rows)
+        if c.cell == .rnn && c.layers > 1 {
+            // Per layer: the diagonal block ∂h^ℓ_T/∂h^ℓ_k against (γλ_ℓ)^(T−k).
+            report.gamma = c.activation.maxDerivative
+            let d = c.hiddenSize, g = c.activation.maxDerivative
+            report.layers = (0..<c.layers).map { l in
+                let W = m.parameter(named: "layer\(l + 1).W")!, lambdaL = LinearAlgebra.spectralNorm(W)
+                let blocks = (0..<T).map { k in
+                    row(k, jacobians[k].block(rows: (l * d)..<((l + 1) * d), cols: (l * d)..<((l + 1) * d)),
+                        bound: integerPower(g * lambdaL, T - k))
+                }
+                return FlowReport.Layer(layer: l + 1, lambda: lambdaL, spectralRadius: LinearAlgebra.spectralRadius(W), rows: blocks)
+            }
+        }
+        return .flow(report)
     }
 
     /// With `at` T, the lecture's terms of ∂L_T/∂P (seed 000, slides 30–32):

@@ -33,6 +33,11 @@ public struct JSONRenderer {
 
     func matrix(_ m: Matrix) -> JSON { WeightsFile.matrixJSON(m) }
 
+    private func flowRow(_ row: FlowReport.Row) -> JSON {
+        .object([("k", .number(Double(row.k))), ("norm", .number(row.norm)), ("bound", row.bound.map(JSON.number) ?? .null),
+                 ("verdict", .string(row.verdict))])
+    }
+
     func json(_ result: CellResult) -> JSON {
         switch result {
         case let .seed(n):
@@ -152,8 +157,11 @@ public struct JSONRenderer {
             return .object([
                 ("t", .number(Double(r.t))), ("gamma", r.gamma.map(JSON.number) ?? .null), ("lambda", r.lambda.map(JSON.number) ?? .null),
                 ("spectral_radius", r.spectralRadius.map(JSON.number) ?? .null),
-                ("rows", .array(r.rows.map { row in .object([("k", .number(Double(row.k))), ("norm", .number(row.norm)),
-                                                             ("bound", row.bound.map(JSON.number) ?? .null), ("verdict", .string(row.verdict))]) })),
+                ("rows", .array(r.rows.map(flowRow))),
+                ("layers", .array(r.layers.map { layer in .object([
+                    ("layer", .number(Double(layer.layer))), ("lambda", .number(layer.lambda)),
+                    ("spectral_radius", .number(layer.spectralRadius)), ("rows", .array(layer.rows.map(flowRow))),
+                ]) })),
             ])
         case let .decomposition(r):
             let key = r.at == nil ? "t" : "k"

@@ -18,6 +18,24 @@ extension TextRenderer {
         if hasBound, r.rows.allSatisfy({ $0.norm <= ($0.bound ?? .infinity) * (1 + 1e-9) }) {
             lines.append("every norm is within the lecture's bound ‖∂s_t/∂s_k‖ ≤ (γλ)^(t−k)")
         }
+        for layer in r.layers { lines += layerFlowLines(r, layer) }
+        return lines
+    }
+
+    /// A stacked vanilla RNN's layer: its own block of the Jacobian against the lecture's bound.
+    private func layerFlowLines(_ r: FlowReport, _ layer: FlowReport.Layer) -> [String] {
+        let l = layer.layer, g = r.gamma ?? 1
+        var lines = ["layer \(l): ‖∂h^\(l)_\(r.t)/∂h^\(l)_k‖₂ (its own steps, diag(σ′) W_\(l)ᵀ): γ = \(shortNumber(g)) (max σ′), "
+                     + "λ_\(l) = ‖layer\(l).W‖₂ = \(NumberFormatting.general(layer.lambda)), γλ_\(l) = \(NumberFormatting.general(g * layer.lambda)), "
+                     + "ρ = \(NumberFormatting.general(layer.spectralRadius))"]
+        lines.append(padLeft("k", 5) + padLeft("t−k", 6) + padLeft("‖block‖₂", 16) + padLeft("(γλ_\(l))^(t−k)", 14) + "  ")
+        for row in layer.rows.reversed() {
+            lines.append(padLeft(String(row.k), 5) + padLeft(String(r.t - row.k), 6) + padLeft(NumberFormatting.general(row.norm), 16)
+                         + padLeft(NumberFormatting.general(row.bound ?? .nan), 14) + (row.verdict.isEmpty ? "" : "  " + row.verdict))
+        }
+        if layer.rows.allSatisfy({ $0.norm <= ($0.bound ?? .infinity) * (1 + 1e-9) }) {
+            lines.append("layer \(l): every norm is within (γλ_\(l))^(t−k)")
+        }
         return lines
     }
 
