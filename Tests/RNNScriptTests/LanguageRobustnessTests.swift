@@ -459,7 +459,8 @@ struct ExpressionFunctionTableTests {
     func row(_ name: String) {
         guard let f = ExpressionFunction.named(name) else { Issue.record("no row \(name)"); return }
         // A 2×3 matrix, or (diag) a 1×3 row, or (outer) a 1×3 and a 1×2 row.
-        let arguments = f.result == .diagonal ? "[[1, 2, 3]]" : f.result == .outer ? "[[1, 2, 3]], [[1, 2]]" : "[[1, 2, 3], [4, 5, 6]]"
+        let arguments = f.result == .diagonal ? "[[1, 2, 3]]" : f.result == .outer ? "[[1, 2, 3]], [[1, 2]]"
+            : f.result == .row ? "0, 1, 3" : "[[1, 2, 3], [4, 5, 6]]"
         let onMatrix = runScript("let x = \(name)(\(arguments))\nshow x")
         #expect(onMatrix.status == .ok, "\(onMatrix.errors)")
         let expected: String
@@ -470,9 +471,10 @@ struct ExpressionFunctionTableTests {
         case .shape: expected = "2.0000  3.0000"
         case .diagonal: expected = "3×3"
         case .outer: expected = "3×2"
+        case .row: expected = "x  (1×3)"
         }
         #expect(onMatrix.output.contains(expected), "\(onMatrix.output)")
-        #expect(runScript("show \(name)(\(Array(repeating: "4", count: f.arity).joined(separator: ", ")))").status == .ok)
+        #expect(runScript("show \(name)(\(Array(repeating: "4", count: f.arity).joined(separator: ", ")))").status == .ok, "\(name)")
         #expect(Help.topic("functions")?.contains(name) == true)
     }
 

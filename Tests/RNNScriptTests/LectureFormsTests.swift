@@ -89,10 +89,22 @@ struct LectureFormsTests {
         "diag([[1, 2], [3, 4]]) == [[1, 4]] within 0",
         "outer([[1, 2]], [[3, 4, 5]]) == [[3, 4, 5], [6, 8, 10]] within 0",
         "tanh(0.5) == 0.46211715726000975850 within 1e-16",
+        "linspace(-1, 1, 5) == [[-1, -0.5, 0, 0.5, 1]] within 0",
+        "shape(linspace(0, 3, 100000)) == [[1, 100000]]",
     ])
     func functionValues(_ expectation: String) {
         let r = runScript("expect " + expectation)
         #expect(r.status == .ok, "\(expectation): \(r.output)\(r.errors)")
+    }
+
+    @Test("linspace refuses what is not a curve: n below 2 or not whole, infinite ends", arguments: [
+        ("linspace(0, 1, 1)", "n must be a whole number from 2 to 100000, got 1"),
+        ("linspace(0, 1, 2.5)", "got 2.5"), ("linspace(0, 1, 100001)", "got 100001"),
+        ("linspace(0, 1e308 * 10, 3)", "finite ends"), ("linspace([[0, 1]], 1, 3)", "linspace's a must be a number, got a 1×2 matrix"),
+    ])
+    func linspaceRefusals(_ call: String, _ message: String) {
+        let r = runScript("show " + call)
+        #expect(r.status == .runtimeError && r.errors.contains("test.rnn:1:6: error:") && r.errors.contains(message), "\(call): \(r.errors)")
     }
 
     @Test("a 1×n row broadcasts over the rows of an r×n matrix in + - * /; other shapes are refused before anything runs")

@@ -147,7 +147,7 @@ extension Interpreter {
         let matrices = try arguments.map { try matrixArgument($0, function, range) }
         guard let f = ExpressionFunction.named(function) else { preconditionFailure("checked function \(function) missing") }
         let shapes = matrices.map { (rows: Optional($0.rows), cols: Optional($0.cols)) }
-        if let problem = f.shapeProblem(shapes) { throw Diagnostic(.invalidOperation(problem), at: range) }
+        if let problem = f.shapeProblem(shapes) ?? f.valueProblem(matrices) { throw Diagnostic(.invalidOperation(problem), at: range) }
         if f.result != .number, case let (rows?, cols?) = f.resultShape(shapes) {
             try requireBounded(rows, cols, "the value of \(function)", range)
         }

@@ -19,6 +19,8 @@ public struct ExpressionFunction: Sendable {
         case diagonal
         /// Two vectors of m and n: the m×n matrix aᵀb.
         case outer
+        /// A 1×n row whose length is an argument's value (known when it runs).
+        case row
     }
 
     public let name: String
@@ -27,6 +29,8 @@ public struct ExpressionFunction: Sendable {
     /// Max, min and mean have no value on an empty matrix.
     public let needsElements: Bool
     public let help: String
+    /// What is wrong with the arguments' values, checked before `apply` (nil: nothing).
+    var valueProblem: @Sendable ([Matrix]) -> String? = { _ in nil }
     /// The arguments as matrices (a number is 1×1), shapes already checked
     /// (`shapeProblem`); a function of one argument reads `$0[0]`.
     let apply: @Sendable ([Matrix]) -> Value
@@ -61,7 +65,29 @@ public struct ExpressionFunction: Sendable {
         ExpressionFunction(name: "outer", arity: 2, result: .outer, needsElements: false, help: "outer(a, b) = aᵀb for vectors a and b") {
             .matrix(outerProduct($0[0], $0[1]))
         },
+        ExpressionFunction(name: "linspace", arity: 3, result: .row, needsElements: false,
+                           help: "linspace(a, b, n): n evenly spaced numbers from a to b, a 1×n row (plot tanh(linspace(-4, 4, 81)))",
+                           valueProblem: linspaceProblem) { arguments in
+            let a = arguments[0].storage[0], b = arguments[1].storage[0], n = Int(arguments[2].storage[0])
+            // a + i·(b − a)/(n − 1), the last exactly b.
+            return .matrix(Matrix(row: (0..<n).map { $0 == n - 1 ? b : a + Double($0) * ((b - a) / Double(n - 1)) }))
+        },
     ]
+
+    /// The most numbers `linspace` makes (a curve needs hundreds, not millions).
+    static let linspaceLimit = 100_000
+
+    private static let linspaceProblem: @Sendable ([Matrix]) -> String? = { arguments in
+        for (i, name) in ["a", "b", "n"].enumerated() where arguments[i].count != 1 {
+            return "linspace's \(name) must be a number, got a \(arguments[i].rows)×\(arguments[i].cols) matrix"
+        }
+        let a = arguments[0].storage[0], b = arguments[1].storage[0], n = arguments[2].storage[0]
+        guard a.isFinite && b.isFinite else { return "linspace needs finite ends" }
+        guard n == n.rounded(), n >= 2, n <= Double(linspaceLimit) else {
+            return "linspace's n must be a whole number from 2 to \(linspaceLimit), got \(NumberFormatting.roundTrip(n))"
+        }
+        return nil
+    }
 
     public static func named(_ name: String) -> ExpressionFunction? { all.first { $0.name == name } }
 
@@ -115,6 +141,7 @@ public struct ExpressionFunction: Sendable {
             let n = length(shapes[0])
             return (n, n)
         case .outer: return (length(shapes[0]), length(shapes[1]))
+        case .row: return (1, nil)
         }
     }
 
