@@ -395,12 +395,12 @@ struct InstrumentTests {
         }
     }
 
-    @Test("decompose rejects a step without a target, a parameter other than W or U, and gated models")
+    @Test("decompose rejects a step without a target, a parameter the model does not have, and gated models")
     func decomposeErrors() {
         var numbers = Numbers(9)
         let net = Vanilla.random(&numbers, n: 2, d: 2, k: 2, activation: "tanh", readout: "softmax", loss: "cross_entropy")
         let base = net.script(numbers.matrix(3, 2, -1, 1), numbers.oneHot(3, 2))
-        for bad in ["decompose net on s with L at 4 for W", "decompose net on s with L at 0 for W", "decompose net on s with L at 2 for V"] {
+        for bad in ["decompose net on s with L at 4 for W", "decompose net on s with L at 0 for W", "decompose net on s with L at 2 for X"] {
             let r = runScript(base + bad)
             #expect(r.status == .scriptError, "\(bad): \(r.status)")
         }

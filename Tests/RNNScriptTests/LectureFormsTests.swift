@@ -203,4 +203,72 @@ struct LectureFormsTests {
         let text = runScript(script)
         #expect(text.output.contains("layer 2: every norm is within (γλ_2)^(t−k)"), "\(text.output)")
     }
+
+    // MARK: - decompose: explicit and implicit parts, factors, V, b and c
+
+    static func cells(_ output: String) -> [[String: Any]] {
+        output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    static func matrix(_ any: Any?) -> [[Double]] { ((any as? [String: Any])?["data"] as? [[Any]])?.map { $0.map { $0 as? Double ?? .nan } } ?? [] }
+
+    @Test("decompose at T for W, U, b: every term is inputᵀ (ds ⊙ dsigma) with the inputs and σ′ of the forward pass; V and c are one term")
+    func decomposeFactors() throws {
+        let script = Self.deep + """
+
+            loss xent = cross_entropy
+            decompose net on deep with xent at 4 for W
+            decompose net on deep with xent at 4 for U
+            decompose net on deep with xent at 4 for b
+            decompose net on deep with xent at 4 for V
+            decompose net on deep with xent at 4 for c
+            decompose net on deep with xent for V
+            """
+        let r = runScript(script, format: .json)
+        #expect(r.status == .ok, "\(r.errors)")
+        let cells = Self.cells(r.output)
+        let states = Self.matrix((cells.first { $0["kind"] as? String == "forward" }?["result"] as? [String: Any])?["states"])
+        let inputs: [[Double]] = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]  // d e e p
+        let decompositions = cells.filter { $0["kind"] as? String == "decompose" }.compactMap { $0["result"] as? [String: Any] }
+        try #require(decompositions.count == 6 && states.count == 4)
+        for result in decompositions.prefix(3) {
+            let parameter = result["parameter"] as? String ?? ""
+            var sum: [[Double]]? = nil
+            for term in result["terms"] as? [[String: Any]] ?? [] {
+                let k = term["k"] as? Int ?? 0
+                let factors = try #require(term["factors"] as? [String: Any], "\(parameter) term \(k) has factors")
+                let ds = Self.matrix(factors["ds"])[0], dsigma = Self.matrix(factors["dsigma"])[0], input = Self.matrix(factors["input"])[0]
+                // σ′(a_k) = 1 − s_k² (tanh), s_k row k − 1 of the forward's states.
+                for j in 0..<3 { #expect(abs(dsigma[j] - (1 - states[k - 1][j] * states[k - 1][j])) <= 1e-15) }
+                let expectedInput = parameter == "W" ? (k == 1 ? [0, 0, 0] : states[k - 2]) : parameter == "U" ? inputs[k - 1] : [1]
+                #expect(input == expectedInput, "\(parameter) k=\(k) input")
+                let m = Self.matrix(term["matrix"])
+                for (i, x) in input.enumerated() {
+                    for j in 0..<3 { #expect(abs(m[i][j] - x * (ds[j] * dsigma[j])) <= 1e-15, "\(parameter) k=\(k) [\(i), \(j)]") }
+                }
+                sum = sum.map { zip($0, m).map { zip($0, $1).map(+) } } ?? m
+            }
+            let grad = Self.matrix(result["grad"])
+            for (a, b) in zip(sum ?? [], grad) { for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-15, "\(parameter): Σ terms = BPTT") } }
+        }
+        // V and c at T: one term, equal to ∂L_4/∂V and ∂L_4/∂c by BPTT; the split for V: four terms.
+        for result in decompositions[3...4] {
+            let terms = result["terms"] as? [[String: Any]] ?? []
+            #expect(terms.count == 1 && terms[0]["k"] as? Int == 4 && terms[0]["factors"] == nil)
+            #expect(Self.matrix(terms.first?["matrix"]) == Self.matrix(result["grad"]))
+        }
+        #expect((decompositions[5]["terms"] as? [[String: Any]])?.count == 4)
+        let text = runScript(script).output
+        #expect(text.contains("k = 4 (explicit, ∂⁺s_4/∂W)") && text.contains("k = 3 (implicit, through s_3 → s_4)"), "\(text)")
+        #expect(text.contains("∂L_4/∂V: V enters L_4 only through o_4, so there is one term"))
+    }
+
+    @Test("decompose names the parameters a model has")
+    func decomposeParameters() {
+        let r = runScript(Self.deep + "\nloss xent = cross_entropy\ndecompose net on deep with xent at 4 for X")
+        #expect(r.errors.contains("unknown parameter for decompose 'X'") || r.errors.contains("'X'"), "\(r.errors)")
+        let noBias = runScript(Self.deep.replacingOccurrences(of: "init uniform", with: "bias off; init uniform")
+                               + "\nloss xent = cross_entropy\ndecompose net on deep with xent at 4 for b")
+        #expect(noBias.status == .scriptError, "\(noBias.output)")
+    }
 }

@@ -86,8 +86,9 @@ public enum Help {
               with γ = max σ′ and λ = ‖W‖₂, and ρ(W). Norms below 1e-6 are marked vanishing, above 1e6 exploding.
             """,
         "decompose": """
-            decompose M on S with L at T for W|U — the lecture's terms ∂L_T/∂s_T · ∂s_T/∂s_k · ∂⁺s_k/∂P, k = 1…T,
-              their sum and the gradient by BPTT; without 'at T': ∂L/∂P = Σ_t ∂L_t/∂P term by term (one-layer vanilla RNN).
+            decompose M on S with L at T for W|U|b|V|c — the lecture's terms ∂L_T/∂s_T · ∂s_T/∂s_k · ∂⁺s_k/∂P, k = 1…T
+              (k = T explicit, k < T implicit), each with its factors, their sum and the gradient by BPTT (V, c: one term);
+              without 'at T': ∂L/∂P = Σ_t ∂L_t/∂P term by term (one-layer vanilla RNN).
             """,
         "compare": "compare M on S with L truncate K (window) — full minus truncated gradients, per parameter, with the relative difference.",
         "gates": "gates M on S — every gate's activations per step (LSTM: i, f, g, o; GRU: r, z, n); net.gate_f after a forward.",

@@ -145,6 +145,18 @@ public struct DecompositionReport: Sendable {
         public var step: Int
         public var matrix: Matrix
         public var norm: Double
+        /// With `at` T, for W, U and b: the term's factors, matrix = inputᵀ (ds ⊙ dsigma).
+        public var factors: Factors?
+    }
+
+    /// The three factors of the k-th term of ∂L_T/∂P, P ∈ {W, U, b}.
+    public struct Factors: Sendable {
+        /// ∂L_T/∂s_k = ∂L_T/∂s_T · ∂s_T/∂s_k (1×d).
+        public var ds: Matrix
+        /// σ′(a_k) (1×d).
+        public var dsigma: Matrix
+        /// The row ∂⁺a_k/∂P multiplies: s_{k−1} for W, x_k for U, [1] for b.
+        public var input: Matrix
     }
     public var model: String
     public var parameter: String

@@ -46,7 +46,10 @@ extension Interpreter {
     ///     ∂L_T/∂W = Σ_{k=1}^{T} ∂L_T/∂s_T · ∂s_T/∂s_k · ∂⁺s_k/∂W
     ///
     /// where ∂⁺s_k/∂W treats s_{k−1} as a constant: in the row convention the
-    /// k-th term is s_{k−1}ᵀ ((∂L_T/∂s_T · ∂s_T/∂s_k) ⊙ σ′(a_k)) (x_kᵀ … for U).
+    /// k-th term is s_{k−1}ᵀ ((∂L_T/∂s_T · ∂s_T/∂s_k) ⊙ σ′(a_k)) (x_kᵀ … for U,
+    /// the row itself for b). k = T is the explicit part, k < T the implicit
+    /// part through s_{T−1}, …, s_k. V and c enter L_T only through o_T: one
+    /// term, s_Tᵀ ∂L_T/∂o_T (∂L_T/∂o_T for c).
     /// Without `at`, the split ∂L/∂P = Σ_t ∂L_t/∂P.
     mutating func decompose(_ model: String, _ sequence: SequenceRef, _ loss: LossKind, _ at: Int?, _ parameter: String) -> CellResult {
         let m = state.slot(model).model
@@ -59,18 +62,26 @@ extension Interpreter {
             state.models[model]!.lastTrace = trace
             state.models[model]!.lastSequence = sequence.name
             let V = m.parameter(named: "V")!
-            // ∂L_T/∂s_T = ∂L_T/∂o_T · Vᵀ (1×d).
-            let dLdsT = Matrix(row: trace.outputGradients.row(T - 1)).matmul(V.transposed)
-            let jacobians = m.stateJacobians(trace, from: T)
-            let d = m.configuration.hiddenSize
-            for k in 1...T {
-                var J = Matrix(rows: d, cols: d)
-                if k == T { for i in 0..<d { J[i, i] = 1 } } else { J = jacobians[k] }
-                var delta = dLdsT.matmul(J)
-                for j in 0..<d { delta[0, j] *= m.configuration.activation.derivative(fromOutput: trace.states[k, j]) }
-                let left = parameter == "W" ? Matrix(row: trace.states.row(k - 1)) : Matrix(row: trace.inputs.row(k - 1))
-                let term = left.transposed.matmul(delta)
-                terms.append(.init(step: k, matrix: term, norm: term.frobeniusNorm))
+            let dLdoT = Matrix(row: trace.outputGradients.row(T - 1))
+            if parameter == "V" || parameter == "c" {
+                let term = parameter == "V" ? Matrix(row: trace.states.row(T)).transposed.matmul(dLdoT) : dLdoT
+                terms.append(.init(step: T, matrix: term, norm: term.frobeniusNorm))
+            } else {
+                // ∂L_T/∂s_T = ∂L_T/∂o_T · Vᵀ (1×d).
+                let dLdsT = dLdoT.matmul(V.transposed)
+                let jacobians = m.stateJacobians(trace, from: T)
+                let d = m.configuration.hiddenSize
+                for k in 1...T {
+                    let ds = k == T ? dLdsT : dLdsT.matmul(jacobians[k])
+                    let dsigma = Matrix(row: (0..<d).map { m.configuration.activation.derivative(fromOutput: trace.states[k, $0]) })
+                    let input = parameter == "W" ? Matrix(row: trace.states.row(k - 1))
+                        : parameter == "U" ? Matrix(row: trace.inputs.row(k - 1)) : Matrix(row: [1])
+                    var delta = ds
+                    for j in 0..<d { delta[0, j] *= dsigma[0, j] }
+                    let term = input.transposed.matmul(delta)
+                    terms.append(.init(step: k, matrix: term, norm: term.frobeniusNorm,
+                                       factors: .init(ds: ds, dsigma: dsigma, input: input)))
+                }
             }
             grad = m.lossTermGradients(example, step: T - 1, loss: loss).gradients[index]
         } else {

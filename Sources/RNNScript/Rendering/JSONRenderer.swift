@@ -167,7 +167,13 @@ public struct JSONRenderer {
             let key = r.at == nil ? "t" : "k"
             return .object([
                 ("parameter", .string(r.parameter)), ("at", r.at.map { .number(Double($0)) } ?? .null),
-                ("terms", .array(r.terms.map { .object([(key, .number(Double($0.step))), ("matrix", matrix($0.matrix)), ("norm", .number($0.norm))]) })),
+                ("terms", .array(r.terms.map { term in
+                    var fields: [(String, JSON)] = [(key, .number(Double(term.step))), ("matrix", matrix(term.matrix)), ("norm", .number(term.norm))]
+                    if let f = term.factors {
+                        fields.append(("factors", .object([("ds", matrix(f.ds)), ("dsigma", matrix(f.dsigma)), ("input", matrix(f.input))])))
+                    }
+                    return .object(fields)
+                })),
                 ("sum", matrix(r.sum)), ("grad", matrix(r.grad)),
             ])
         case let .comparison(r):

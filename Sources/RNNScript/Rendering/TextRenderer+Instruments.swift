@@ -41,23 +41,45 @@ extension TextRenderer {
 
     func decompositionLines(_ r: DecompositionReport) -> [String] {
         var lines: [String]
-        if let T = r.at {
-            lines = ["∂L_\(T)/∂\(r.parameter) = Σ_k ∂L_\(T)/∂s_\(T) · ∂s_\(T)/∂s_k · ∂⁺s_k/∂\(r.parameter), k = 1…\(T)"]
+        let P = r.parameter
+        if let T = r.at, P == "V" || P == "c" {
+            lines = ["∂L_\(T)/∂\(P): \(P) enters L_\(T) only through o_\(T), so there is one term, "
+                     + (P == "V" ? "s_\(T)ᵀ · ∂L_\(T)/∂o_\(T)" : "∂L_\(T)/∂o_\(T)") + " (no path back through time)"]
+        } else if let T = r.at {
+            lines = ["∂s_\(T)/∂\(P) = ∂⁺s_\(T)/∂\(P) (explicit: s_\(T - 1) held constant) + ∂s_\(T)/∂s_\(T - 1) · ∂s_\(T - 1)/∂\(P) (implicit),",
+                     "  and unrolled down to s_1: ∂s_\(T)/∂\(P) = Σ_k ∂s_\(T)/∂s_k · ∂⁺s_k/∂\(P), so",
+                     "∂L_\(T)/∂\(P) = Σ_k ∂L_\(T)/∂s_\(T) · ∂s_\(T)/∂s_k · ∂⁺s_k/∂\(P), k = 1…\(T); term k = inputᵀ (∂L_\(T)/∂s_k ⊙ σ′(a_k)),"
+                     + " input = " + (P == "W" ? "s_{k−1}" : P == "U" ? "x_k" : "1")]
         } else {
-            lines = ["∂L/∂\(r.parameter) = Σ_t ∂L_t/∂\(r.parameter)"]
+            lines = ["∂L/∂\(P) = Σ_t ∂L_t/∂\(P)"]
         }
         let symbol = r.at == nil ? "t" : "k"
         for term in r.terms {
-            lines.append("\(symbol) = \(term.step): ‖term‖_F = \(NumberFormatting.general(term.norm))")
+            var head = "\(symbol) = \(term.step)"
+            if let T = r.at, term.factors != nil {
+                let k = term.step
+                let path = T - k <= 3 ? (k...T).map { "s_\($0)" }.joined(separator: " → ") : "s_\(k) → s_\(k + 1) → … → s_\(T)"
+                head += k == T ? " (explicit, ∂⁺s_\(T)/∂\(P))" : " (implicit, through \(path))"
+            }
+            lines.append(head + ": ‖term‖_F = \(NumberFormatting.general(term.norm))")
+            if let f = term.factors {
+                let k = term.step, input = P == "W" ? "s_\(k - 1)" : P == "U" ? "x_\(k)" : "1"
+                lines.append("  ∂L_\(r.at!)/∂s_\(k) = " + rowText(f.ds) + "   σ′(a_\(k)) = " + rowText(f.dsigma) + "   input \(input) = " + rowText(f.input))
+            }
             lines += matrixLines(term.matrix).map { "  " + $0 }
         }
         lines.append("sum of the terms")
         lines += matrixLines(r.sum).map { "  " + $0 }
-        lines.append((r.at.map { "∂L_\($0)" } ?? "∂L") + "/∂\(r.parameter) by BPTT")
+        lines.append((r.at.map { "∂L_\($0)" } ?? "∂L") + "/∂\(P) by BPTT")
         lines += matrixLines(r.grad).map { "  " + $0 }
         let gap = (r.sum - r.grad).frobeniusNorm / max(r.grad.frobeniusNorm, 1e-300)
         lines.append("‖sum − BPTT‖ / ‖BPTT‖ = \(NumberFormatting.scientific(gap, 2))")
         return lines
+    }
+
+    /// A 1×n row on one line: [a, b, c] with four decimals.
+    private func rowText(_ m: Matrix) -> String {
+        "[" + m.storage.map { NumberFormatting.fixed($0, 4) }.joined(separator: ", ") + "]"
     }
 
     func comparisonLines(_ r: ComparisonReport) -> [String] {

@@ -164,9 +164,10 @@ public struct Checker {
             let data = try lookupSequence(sequence)
             let (configuration, _) = try checkFit(model, sequence)
             try requireLectureNetwork(configuration, model, "decompose")
-            guard ["W", "U"].contains(parameter.name) else {
+            let choices = configuration.parameterShapes.map(\.name)  // W, U, V and, with biases, b and c
+            guard choices.contains(parameter.name) else {
                 throw Diagnostic(.unknownChoice(category: "parameter for decompose", parameter.name,
-                                                suggestion: closestMatch(to: parameter.name, in: ["W", "U"]), choices: ["W", "U"]), at: parameter.range)
+                                                suggestion: closestMatch(to: parameter.name, in: choices), choices: choices), at: parameter.range)
             }
             let lossKind = try lookupLoss(loss)
             let steps = data.example.stepCount(configuration.outputs)
