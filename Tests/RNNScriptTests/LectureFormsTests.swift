@@ -97,6 +97,25 @@ struct LectureFormsTests {
         #expect(r.status == .ok, "\(expectation): \(r.output)\(r.errors)")
     }
 
+    @Test("onehot(SYMBOL, VOCAB) is the row the network reads; a symbol outside the vocabulary is refused before anything runs")
+    func onehot() {
+        let script = """
+            vocab chars = ['d', 'e', 'p', <stop>]
+            sequence deep = "deep" over chars predicting next
+            expect onehot('e', chars) == [[0, 1, 0, 0]] within 0
+            expect onehot(<stop>, chars) == deep.targets[3] within 0
+            expect onehot('d', chars) + onehot('p', chars) == [[1, 0, 1, 0]] within 0
+            """
+        let r = runScript(script)
+        #expect(r.status == .ok, "\(r.output)\(r.errors)")
+        let bad = runScript(script + "\nshow onehot('z', chars)")
+        #expect(bad.status == .scriptError && bad.output.isEmpty)
+        #expect(bad.errors.hasPrefix("test.rnn:6:13: error: invalid expression: 'z' is not a symbol of vocabulary chars ('d', 'e', 'p', <stop>)")
+                || bad.errors.contains("'z' is not a symbol of vocabulary chars ('d', 'e', 'p', <stop>)"), "\(bad.errors)")
+        let notVocab = runScript(script + "\nshow onehot('e', deep)")
+        #expect(notVocab.status == .scriptError, "\(notVocab.errors)")
+    }
+
     @Test("linspace refuses what is not a curve: n below 2 or not whole, infinite ends", arguments: [
         ("linspace(0, 1, 1)", "n must be a whole number from 2 to 100000, got 1"),
         ("linspace(0, 1, 2.5)", "got 2.5"), ("linspace(0, 1, 100001)", "got 100001"),

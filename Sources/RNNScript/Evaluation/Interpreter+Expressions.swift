@@ -39,6 +39,8 @@ extension Interpreter {
             return .number(x)
         case let .string(s):
             return .string(s)
+        case let .symbol(literal):
+            return .string(literal.text)
         case let .literal(literal):
             let checker = Checker(symbols: state.symbols)
             return .matrix(try checker.matrix(from: literal, what: "the matrix"))
@@ -144,6 +146,7 @@ extension Interpreter {
     }
 
     private func call(_ function: String, _ arguments: [Value], _ range: SourceRange) throws -> Value {
+        if ExpressionFunction.named(function)?.result == .onehot { return try onehot(arguments, range) }
         let matrices = try arguments.map { try matrixArgument($0, function, range) }
         guard let f = ExpressionFunction.named(function) else { preconditionFailure("checked function \(function) missing") }
         let shapes = matrices.map { (rows: Optional($0.rows), cols: Optional($0.cols)) }
@@ -155,6 +158,19 @@ extension Interpreter {
             throw Diagnostic(.invalidOperation("\(function) of an empty matrix"), at: range)
         }
         return f(matrices, argumentIsNumber: arguments.count == 1 && arguments[0].type == .number)
+    }
+
+    /// The one-hot row of a symbol over a vocabulary (the checker checked literal symbols).
+    private func onehot(_ arguments: [Value], _ range: SourceRange) throws -> Value {
+        guard case let .string(symbol) = arguments[0], case let .declaration(_, .vocabulary(vocabulary)) = arguments[1] else {
+            throw Diagnostic(.invalidOperation("onehot takes a symbol and a vocabulary"), at: range)
+        }
+        guard let index = vocabulary.index(of: symbol) else {
+            throw Diagnostic(.invalidOperation("'\(symbol)' is not a symbol of vocabulary \(vocabulary.name)"), at: range)
+        }
+        var row = Matrix(rows: 1, cols: vocabulary.count)
+        row[0, index] = 1
+        return .matrix(row)
     }
 
     private func binary(_ op: BinaryOperator, _ left: Value, _ right: Value, _ range: SourceRange) throws -> Value {

@@ -35,6 +35,8 @@ extension Checker {
             return try negationType(operands[0], expression.range)
         case let .binary(op, _, _):
             return try binaryType(op, operands[0], operands[1], expression.range)
+        case let .call(name, arguments) where ExpressionFunction.named(name.name)?.result == .onehot:
+            return try onehotType(arguments, operands, expression.range)
         case let .call(name, _):
             return try callType(name.name, operands, expression.range)
         case let .index(_, indices):
@@ -56,7 +58,7 @@ extension Checker {
         switch expression.kind {
         case .number:
             return .number
-        case .string:
+        case .string, .symbol:
             return .string
         case let .literal(literal):
             let m = try matrix(from: literal, what: "the matrix")
@@ -216,6 +218,26 @@ extension Checker {
         let (rows, cols) = f.resultShape(shapes)
         if let rows, let cols { try Self.requireBounded(rows, cols, "the value of \(function)", at: range) }
         return .matrix(rows: rows, cols: cols)
+    }
+
+    /// onehot(SYMBOL, VOCAB): a symbol (or a string) and a vocabulary's name; a
+    /// literal symbol must be one of the vocabulary's.
+    private func onehotType(_ arguments: [Expression], _ operands: [ValueType], _ range: SourceRange) throws -> ValueType {
+        guard operands[0] == .string else {
+            throw invalid("onehot's first argument is a symbol like 'e' or <stop>, got \(operands[0].description)", arguments[0].range)
+        }
+        guard case let .path(path) = arguments[1].kind, path.count == 1 else {
+            throw invalid("onehot's second argument is the name of a vocabulary", arguments[1].range)
+        }
+        let vocabulary = try lookupVocabulary(path[0])
+        var text: String?
+        if case let .symbol(literal) = arguments[0].kind { text = literal.text }
+        if case let .string(value) = arguments[0].kind { text = value }
+        if let text, vocabulary.index(of: text) == nil {
+            let choices = vocabulary.symbols.indices.map(vocabulary.quoted).joined(separator: ", ")
+            throw invalid("'\(text)' is not a symbol of vocabulary \(vocabulary.name) (\(choices))", arguments[0].range)
+        }
+        return .matrix(rows: 1, cols: vocabulary.count)
     }
 
     // MARK: - Indexing

@@ -21,6 +21,9 @@ public struct ExpressionFunction: Sendable {
         case outer
         /// A 1×n row whose length is an argument's value (known when it runs).
         case row
+        /// onehot(SYMBOL, VOCAB): a 1×|VOCAB| row (its arguments are not numbers:
+        /// the checker and the interpreter treat this row apart).
+        case onehot
     }
 
     public let name: String
@@ -64,6 +67,10 @@ public struct ExpressionFunction: Sendable {
         },
         ExpressionFunction(name: "outer", arity: 2, result: .outer, needsElements: false, help: "outer(a, b) = aᵀb for vectors a and b") {
             .matrix(outerProduct($0[0], $0[1]))
+        },
+        ExpressionFunction(name: "onehot", arity: 2, result: .onehot, needsElements: false,
+                           help: "onehot(SYMBOL, VOCAB): the 1×k row x_t the network reads for that symbol (onehot('e', chars))") { _ in
+            preconditionFailure("onehot is evaluated by the interpreter from its symbol and vocabulary")
         },
         ExpressionFunction(name: "linspace", arity: 3, result: .row, needsElements: false,
                            help: "linspace(a, b, n): n evenly spaced numbers from a to b, a 1×n row (plot tanh(linspace(-4, 4, 81)))",
@@ -141,7 +148,7 @@ public struct ExpressionFunction: Sendable {
             let n = length(shapes[0])
             return (n, n)
         case .outer: return (length(shapes[0]), length(shapes[1]))
-        case .row: return (1, nil)
+        case .row, .onehot: return (1, nil)
         }
     }
 

@@ -58,6 +58,8 @@ public struct Expression: Equatable, Sendable {
         case predict(model: Identifier, sequence: Identifier)
         /// `gradcheck net on deep with xent`: the largest relative error over all parameters.
         case gradcheck(model: Identifier, sequence: Identifier, loss: Identifier)
+        /// A symbol in an expression: `'e'`, `<stop>` (its text; a word is a STRING).
+        case symbol(SymbolLiteral)
         /// `jacobian net on deep from 4 to 1`: ∂s_4/∂s_1 as a matrix (J[i][m] = ∂s_4[i]/∂s_1[m]).
         case jacobian(model: Identifier, sequence: Identifier, from: NumberLiteral, to: NumberLiteral)
         case call(Identifier, [Expression])
@@ -122,7 +124,7 @@ extension Expression.Kind {
     /// The sub-expressions, in evaluation order.
     var children: [Expression] {
         switch self {
-        case .number, .string, .path, .gradient, .loss, .predict, .gradcheck, .jacobian, .literal: return []
+        case .number, .string, .symbol, .path, .gradient, .loss, .predict, .gradcheck, .jacobian, .literal: return []
         case let .call(_, arguments): return arguments
         case let .negate(operand): return [operand]
         case let .binary(_, left, right): return [left, right]

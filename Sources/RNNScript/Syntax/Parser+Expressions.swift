@@ -78,7 +78,7 @@ extension Parser {
         return base
     }
 
-    /// primary ::= INTEGER | NUMBER | STRING | path | 'grad' path
+    /// primary ::= INTEGER | NUMBER | STRING | CHARACTER | SPECIAL-TOKEN | path | 'grad' path
     ///           | 'loss' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER | 'predict' IDENTIFIER 'on' IDENTIFIER
     ///           | 'gradcheck' IDENTIFIER 'on' IDENTIFIER 'with' IDENTIFIER
     ///           | 'jacobian' IDENTIFIER 'on' IDENTIFIER 'from' INTEGER 'to' INTEGER
@@ -123,6 +123,8 @@ extension Parser {
         case .string:
             advance()
             return Expression(kind: .string(token.value), range: token.range)
+        case .character, .specialToken:
+            return Expression(kind: .symbol(try parseSymbol()), range: token.range)
         case .keyword(.grad):
             advance()
             let path = try parsePath()

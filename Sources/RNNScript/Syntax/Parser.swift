@@ -254,7 +254,7 @@ public struct Parser {
         case .keyword(.expect): kind = try parseExpectStatement()
         case .keyword(.save): kind = try parseSaveStatement()
         case .keyword(.load): kind = try parseLoadStatement()
-        case .identifier, .integer, .number, .string, .leftParen, .minus, .leftBracket,
+        case .identifier, .integer, .number, .string, .character, .specialToken, .leftParen, .minus, .leftBracket,
              .keyword(.grad), .keyword(.loss), .keyword(.norm), .keyword(.predict):
             kind = .expression(try parseExpression())
         default:
