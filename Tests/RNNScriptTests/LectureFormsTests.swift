@@ -185,9 +185,9 @@ struct LectureFormsTests {
             show spectral(B43 @ B32)
             show spectral(net.layer2.W)
             """
-        let r = runScript(script, format: .json)
+        let r = InstrumentTests.run(script)
         #expect(r.status == .ok, "\(r.errors)")
-        let cells = r.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let cells = r.cells
         let flow = try #require(cells.first { $0["kind"] as? String == "flow" }?["result"] as? [String: Any])
         let layers = try #require(flow["layers"] as? [[String: Any]])
         #expect(layers.count == 2)
@@ -214,11 +214,7 @@ struct LectureFormsTests {
 
     // MARK: - decompose: explicit and implicit parts, factors, V, b and c
 
-    static func cells(_ output: String) -> [[String: Any]] {
-        output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    }
-
-    static func matrix(_ any: Any?) -> [[Double]] { ((any as? [String: Any])?["data"] as? [[Any]])?.map { $0.map { $0 as? Double ?? .nan } } ?? [] }
+    static func matrix(_ any: Any?) -> [[Double]] { InstrumentTests.matrix(any) }
 
     @Test("decompose at T for W, U, b: every term is inputᵀ (ds ⊙ dsigma) with the inputs and σ′ of the forward pass; V and c are one term")
     func decomposeFactors() throws {
@@ -232,9 +228,9 @@ struct LectureFormsTests {
             decompose net on deep with xent at 4 for c
             decompose net on deep with xent for V
             """
-        let r = runScript(script, format: .json)
+        let r = InstrumentTests.run(script)
         #expect(r.status == .ok, "\(r.errors)")
-        let cells = Self.cells(r.output)
+        let cells = r.cells
         let states = Self.matrix((cells.first { $0["kind"] as? String == "forward" }?["result"] as? [String: Any])?["states"])
         let inputs: [[Double]] = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]  // d e e p
         let decompositions = cells.filter { $0["kind"] as? String == "decompose" }.compactMap { $0["result"] as? [String: Any] }

@@ -100,10 +100,7 @@ extension Interpreter {
             guard case let .loss(kind)? = state.symbols[loss.name] else { preconditionFailure("checked loss missing") }
             return .number(state.slot(model.name).model.gradientCheck(state.sequence(sequence.name).example, loss: kind).max() ?? 0)
         case let .jacobian(model, sequence, from, to):
-            let m = state.slot(model.name).model, t = Int(from.value), k = Int(to.value)
-            try checkJacobianWork("jacobian \(model.name) on \(sequence.name)", m, steps: t, expression.range)
-            let trace = m.forward(state.sequence(sequence.name).example, loss: defaultLoss(for: m.configuration.readout))
-            return .matrix(m.stateJacobian(trace, from: t, to: k))
+            return .matrix(try stateJacobian(model.name, sequence.name, from: Int(from.value), to: Int(to.value), expression.range))
         case let .predict(model, sequence):
             // The most probable target symbol at every step that has a target, as text.
             let m = state.slot(model.name).model
@@ -158,6 +155,14 @@ extension Interpreter {
             throw Diagnostic(.invalidOperation("\(function) of an empty matrix"), at: range)
         }
         return f(matrices, argumentIsNumber: arguments.count == 1 && arguments[0].type == .number)
+    }
+
+    /// ∂s_t/∂s_k of a model on a sequence (the `jacobian` statement's and expression's), its work checked first.
+    func stateJacobian(_ model: String, _ sequence: String, from t: Int, to k: Int, _ range: SourceRange) throws -> Matrix {
+        let m = state.slot(model).model
+        try checkJacobianWork("jacobian \(model) on \(sequence)", m, steps: t, range)
+        let trace = m.forward(state.sequence(sequence).example, loss: defaultLoss(for: m.configuration.readout))
+        return m.stateJacobian(trace, from: t, to: k)
     }
 
     /// The one-hot row of a symbol over a vocabulary (the checker checked literal symbols).

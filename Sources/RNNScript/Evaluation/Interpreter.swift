@@ -157,11 +157,7 @@ public struct Interpreter {
             let errors = slot.model.gradientCheck(state.sequence(sequence).example, loss: loss)
             return .gradcheck(GradcheckReport(model: model, names: slot.model.parameterNames, errors: errors))
         case let .jacobian(model, sequence, t, k):
-            let slot = state.slot(model)
-            try checkJacobianWork("jacobian \(model) on \(sequence.name)", slot.model, steps: t, cell.range)
-            let data = state.sequence(sequence)
-            let trace = slot.model.forward(data.example, loss: defaultLoss(for: slot.model.configuration.readout))
-            let matrix = slot.model.stateJacobian(trace, from: t, to: k)
+            let matrix = try stateJacobian(model, sequence.name, from: t, to: k, cell.range)
             return .jacobian(JacobianReport(model: model, t: t, k: k, matrix: matrix,
                                             spectralNorm: LinearAlgebra.spectralNorm(matrix), frobeniusNorm: matrix.frobeniusNorm))
         case let .train(model, sequence, loss, optimizer, options, reportEvery, validation):

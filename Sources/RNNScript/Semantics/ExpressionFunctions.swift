@@ -106,9 +106,9 @@ public struct ExpressionFunction: Sendable {
         return value
     }
 
-    /// The length of a vector (1×n or n×1), or nil for another shape.
-    static func vectorLength(rows: Int, cols: Int) -> Int? {
-        rows == 1 ? cols : (cols == 1 ? rows : nil)
+    /// The length of a vector (1×n or n×1), or nil for another shape or one not known yet.
+    static func vectorLength(_ shape: (rows: Int?, cols: Int?)) -> Int? {
+        shape.rows == 1 ? shape.cols : (shape.cols == 1 ? shape.rows : nil)
     }
 
     /// Why arguments of these shapes (nil: not known yet) do not fit, or nil.
@@ -120,7 +120,7 @@ public struct ExpressionFunction: Sendable {
             return r == 1 || c == 1 || r == c ? nil : "diag needs a vector or a square matrix, got \(r)×\(c)"
         case .outer:
             for (i, shape) in shapes.enumerated() {
-                if let r = shape.rows, let c = shape.cols, Self.vectorLength(rows: r, cols: c) == nil {
+                if let r = shape.rows, let c = shape.cols, Self.vectorLength(shape) == nil {
                     return "outer needs two vectors; its \(i == 0 ? "first" : "second") argument is \(r)×\(c)"
                 }
             }
@@ -133,11 +133,6 @@ public struct ExpressionFunction: Sendable {
     /// The result's shape from the arguments' (nil: not known before the script runs).
     func resultShape(_ shapes: [(rows: Int?, cols: Int?)]) -> (rows: Int?, cols: Int?) {
         let (r, c) = shapes[0]
-        func length(_ shape: (rows: Int?, cols: Int?)) -> Int? {
-            if shape.rows == 1 { return shape.cols }
-            if shape.cols == 1 { return shape.rows }
-            return nil
-        }
         switch result {
         case .number: return (1, 1)
         case .elementwise: return (r, c)
@@ -145,9 +140,9 @@ public struct ExpressionFunction: Sendable {
         case .shape: return (1, 2)
         case .diagonal:
             if let r, let c, r == c, r != 1 { return (1, r) }
-            let n = length(shapes[0])
+            let n = Self.vectorLength(shapes[0])
             return (n, n)
-        case .outer: return (length(shapes[0]), length(shapes[1]))
+        case .outer: return (Self.vectorLength(shapes[0]), Self.vectorLength(shapes[1]))
         case .row, .onehot: return (1, nil)
         }
     }
