@@ -121,7 +121,7 @@ final class REPL {
             for name in state.symbols.names {
                 guard let value = state.symbols[name] else { continue }
                 let description: String
-                if case .value = value, let v = state.values[name] { description = "let: " + ScriptRunner.describe(v) }
+                if case .value = value, let v = state.value(named: name) { description = "let: " + ScriptRunner.describe(v) }
                 else { description = ScriptRunner.describe(value) }
                 write("  " + name + String(repeating: " ", count: max(1, width - name.count)) + description + "\n")
             }

@@ -189,7 +189,7 @@ struct DiagnosticTests {
         #expect(errors.contains("note: try 'clip norm"))
         // The epochs before the failure are shown, and the kept parameters are finite.
         #expect(output.contains("epoch"))
-        let W = try #require(runner.state.models["m"]?.model.parameters[1])
+        let W = try #require(runner.state.model(named: "m")?.model.parameters[1])
         #expect(W.isFinite)
     }
 

@@ -298,8 +298,9 @@ import Testing
                 continue
             }
             let checker = Checker(symbols: runner.state.symbols)
-            let type = try checker.checkExpression(expression)
-            let value = try runner.interpreter.evaluate(expression)
+            let checked = try checker.checkExpression(expression)
+            let type = checked.type
+            let value = try runner.interpreter.evaluate(checked.expression)
             #expect(Self.fits(value.type, type), "`\(text)`: the checker says \(type.description), the value is \(value.type.description)")
         }
     }
@@ -318,7 +319,7 @@ import Testing
             var output = "", errors = ""
             let runner = ScriptRunner(host: TestHost(), output: { output += $0 }, errors: { errors += $0 })
             #expect(runner.run(SourceFile(name: "m.rnn", text: model(initializer))) == .ok, "\(initializer): \(errors)")
-            let parameters = try #require(runner.state.models["m"]?.model.parameters)
+            let parameters = try #require(runner.state.model(named: "m")?.model.parameters)
             #expect(parameters.allSatisfy { $0.storage.allSatisfy(\.isFinite) }, "\(initializer)")
         }
     }
@@ -434,7 +435,7 @@ struct ShuffledHalfContentsTests {
 
     /// The first input of each sequence a name holds after the script, in order.
     static func firstInputs(_ state: SessionState, _ name: String) -> [Double] {
-        state.sequences(name).map { $0.example.inputs[0, 0] }
+        state.sequences(SequenceRef(name: name, isDataset: true, sequences: nil)).map { $0.example.inputs[0, 0] }
     }
 
     @Test("a dataset of a half and a split of a half hold the drawn sequences")

@@ -152,14 +152,14 @@ public final class ScriptRunner {
     public func typeDescription(of source: SourceFile) -> String? {
         let (statements, syntaxErrors) = Parser.parse(source)
         if !syntaxErrors.isEmpty { report(syntaxErrors, source); return nil }
-        guard statements.count == 1, case let .expression(expression) = statements[0].kind else {
+        guard statements.count == 1, case .expression = statements[0].kind else {
             errors("\(source.name): error: :type takes one expression\n")
             return nil
         }
         var checker = Checker(symbols: interpreter.state.symbols, readFile: host.readFile)
         do {
-            _ = try checker.check(statements[0])
-            return Self.describe(try interpreter.evaluate(expression))
+            guard case let .expression(checked) = try checker.check(statements[0]) else { return nil }
+            return Self.describe(try interpreter.evaluate(checked))
         } catch let diagnostic as Diagnostic {
             report([diagnostic], source)
             return nil
@@ -175,6 +175,7 @@ public final class ScriptRunner {
         case let .matrix(m): return "matrix \(m.rows)×\(m.cols)"
         case .string: return "string"
         case let .declaration(_, symbol): return describe(symbol)
+        case let .model(_, configuration): return describe(.model(configuration))
         }
     }
 

@@ -31,7 +31,8 @@ extension Interpreter {
         }
     }
 
-    /// The value of an expression that encloses no other.
+    /// The value of an expression that encloses no other: a number, a string
+    /// or a leaf the checker resolved.
     private func evaluateOperand(_ expression: Expression) throws -> Value {
         let range = expression.range
         switch expression.kind {
@@ -39,72 +40,67 @@ extension Interpreter {
             return .number(x)
         case let .string(s):
             return .string(s)
-        case let .symbol(literal):
-            return .string(literal.text)
-        case let .literal(literal):
-            let checker = Checker(symbols: state.symbols)
-            return .matrix(try checker.matrix(from: literal, what: "the matrix"))
-        case let .path(path):
-            let name = path[0].name
-            guard let value = state.symbols[name] else { preconditionFailure("checked name \(name) missing") }
-            if case .value = value, path.count == 1 { return state.values[name]! }
-            if path.count == 1 { return .declaration(name, value) }
-            let member = memberName(path)
-            switch value {
-            case .model where member == "losses":
-                guard let losses = state.slot(name).lastLosses else {
-                    throw Diagnostic(.invalidOperation("model \(name) has not been trained yet; \(name).losses holds the epoch losses of its last train"), at: range)
-                }
-                return .matrix(Matrix(row: losses))
-            case let .model(configuration) where configuration.traceMemberNames.contains(member):
-                guard let trace = state.slot(name).lastTrace else { throw Diagnostic(.noForwardPass(model: name), at: range) }
-                if member == "s" { return .matrix(trace.states) }
-                if let last = member.split(separator: ".").last, last.hasPrefix("gate_") {
-                    // `layer2.gate_f` → the trace's `layer2.f`.
-                    let prefix = member.dropLast(last.count)
-                    return .matrix(trace.gates[String(prefix) + String(last.dropFirst(5))]!)
-                }
-                // Row t is step t; there is no output at t = 0.
-                let source = member == "o" ? trace.logits : trace.outputs
-                try requireBounded(source.rows + 1, source.cols, "\(name).\(member)", range)
-                var m = Matrix(rows: source.rows + 1, cols: source.cols)
-                for t in 0..<source.rows { for j in 0..<source.cols { m[t + 1, j] = source[t, j] } }
-                return .matrix(m)
-            case .model:
-                let model = state.slot(name).model
-                if let slot = model.configuration.stateSlots.first(where: { $0.name == member }) {
-                    return .matrix(Matrix(row: Array(model.initialState.storage[slot.offset..<(slot.offset + slot.width)])))
-                }
-                return .matrix(model.parameter(named: member)!)
-            case let .sequence(data):
-                // One-hot steps become a matrix only here: bound it first.
-                if member == "inputs" {
-                    try requireBounded(data.example.inputCount, data.inputWidth, "\(name).inputs", range)
-                    return .matrix(data.example.inputs)
-                }
-                try requireBounded(data.example.targetCount, data.targetWidth, "\(name).targets", range)
-                return .matrix(data.example.targets)
-            case let .series(series):
-                return .matrix(series.values)
-            default:
-                preconditionFailure("checked path has no member")
+        case let .resolved(operand):
+            return try value(of: operand, range)
+        case .symbol, .literal, .path, .gradient, .loss, .gradcheck, .jacobian, .predict:
+            preconditionFailure("the interpreter evaluates checked expressions only")
+        case .negate, .binary, .call, .index:
+            preconditionFailure("evaluateOperand of an enclosing expression")
+        }
+    }
+
+    private func value(of operand: ResolvedOperand, _ range: SourceRange) throws -> Value {
+        switch operand {
+        case let .matrix(m):
+            return .matrix(m)
+        case let .string(s):
+            return .string(s)
+        case let .sequenceMember(data, inputs):
+            // One-hot steps become a matrix only here.
+            return .matrix(inputs ? data.example.inputs : data.example.targets)
+        case let .binding(binding):
+            return state[binding]
+        case let .model(model):
+            return .model(model, state[model].model.configuration)
+        case let .declaration(name, value):
+            return .declaration(name, value)
+        case let .parameter(model, parameter):
+            return .matrix(state[model].model.parameters[parameter.index])
+        case let .initialState(model, slot):
+            let initial = state[model].model.initialState.storage
+            return .matrix(Matrix(row: Array(initial[slot.offset..<(slot.offset + slot.width)])))
+        case let .losses(model):
+            guard let losses = state[model].lastLosses else {
+                throw Diagnostic(.invalidOperation("model \(model.name) has not been trained yet; \(model.name).losses holds the epoch losses of its last train"), at: range)
             }
-        case let .gradient(path):
-            let slot = state.slot(path[0].name)
-            guard let gradients = slot.gradients else { throw Diagnostic(.noGradients(model: path[0].name), at: range) }
-            return .matrix(gradients[slot.model.parameterIndex(named: memberName(path))!])
+            return .matrix(Matrix(row: losses))
+        case let .traceMember(model, member):
+            guard let trace = state[model].lastTrace else { throw Diagnostic(.noForwardPass(model: model.name), at: range) }
+            if member == "s" { return .matrix(trace.states) }
+            if let last = member.split(separator: ".").last, last.hasPrefix("gate_") {
+                // `layer2.gate_f` → the trace's `layer2.f`.
+                let prefix = member.dropLast(last.count)
+                return .matrix(trace.gates[String(prefix) + String(last.dropFirst(5))]!)
+            }
+            // Row t is step t; there is no output at t = 0.
+            let source = member == "o" ? trace.logits : trace.outputs
+            try requireBounded(source.rows + 1, source.cols, "\(model.name).\(member)", range)
+            var m = Matrix(rows: source.rows + 1, cols: source.cols)
+            for t in 0..<source.rows { for j in 0..<source.cols { m[t + 1, j] = source[t, j] } }
+            return .matrix(m)
+        case let .gradient(model, parameter):
+            guard let gradients = state[model].gradients else { throw Diagnostic(.noGradients(model: model.name), at: range) }
+            return .matrix(gradients[parameter.index])
         case let .loss(model, sequence, loss):
-            guard case let .loss(kind)? = state.symbols[loss.name] else { preconditionFailure("checked loss missing") }
-            return .number(state.slot(model.name).model.batchLoss(state.sequences(sequence.name).map(\.example), loss: kind))
+            return .number(state[model].model.batchLoss(state.sequences(sequence).map(\.example), loss: loss))
         case let .gradcheck(model, sequence, loss):
-            guard case let .loss(kind)? = state.symbols[loss.name] else { preconditionFailure("checked loss missing") }
-            return .number(state.slot(model.name).model.gradientCheck(state.sequence(sequence.name).example, loss: kind).max() ?? 0)
+            return .number(state[model].model.gradientCheck(state.sequence(sequence).example, loss: loss).max() ?? 0)
         case let .jacobian(model, sequence, from, to):
-            return .matrix(try stateJacobian(model.name, sequence.name, from: Int(from.value), to: Int(to.value), expression.range))
+            return .matrix(try stateJacobian(model, sequence, from: from, to: to, range))
         case let .predict(model, sequence):
             // The most probable target symbol at every step that has a target, as text.
-            let m = state.slot(model.name).model
-            let texts = state.sequences(sequence.name).map { data -> String in
+            let m = state[model].model
+            let texts = state.sequences(sequence).map { data -> String in
                 let trace = m.forward(data.example, loss: defaultLoss(for: m.configuration.readout))
                 let classes = trace.targetSteps.map { t in
                     let row = trace.outputs.row(t)
@@ -113,8 +109,6 @@ extension Interpreter {
                 return data.targetVocabulary!.text(classes)
             }
             return .string(texts.joined(separator: "\n"))
-        case .negate, .binary, .call, .index:
-            preconditionFailure("evaluateOperand of an enclosing expression")
         }
     }
 
@@ -158,9 +152,9 @@ extension Interpreter {
     }
 
     /// ∂s_t/∂s_k of a model on a sequence (the `jacobian` statement's and expression's), its work checked first.
-    func stateJacobian(_ model: String, _ sequence: String, from t: Int, to k: Int, _ range: SourceRange) throws -> Matrix {
-        let m = state.slot(model).model
-        try checkJacobianWork("jacobian \(model) on \(sequence)", m, steps: t, range)
+    func stateJacobian(_ model: ModelRef, _ sequence: SequenceRef, from t: Int, to k: Int, _ range: SourceRange) throws -> Matrix {
+        let m = state[model].model
+        try checkJacobianWork("jacobian \(model.name) on \(sequence.name)", m, steps: t, range)
         let trace = m.forward(state.sequence(sequence).example, loss: defaultLoss(for: m.configuration.readout))
         return m.stateJacobian(trace, from: t, to: k)
     }

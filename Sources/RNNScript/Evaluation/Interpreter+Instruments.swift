@@ -3,12 +3,12 @@ import RNNRuntime
 /// The teaching instruments: gradient flow, the lecture's decomposition, full
 /// versus truncated gradients, gates, and the step-by-step trace.
 extension Interpreter {
-    mutating func flow(_ model: String, _ sequence: SequenceRef) -> CellResult {
-        let m = state.slot(model).model
+    mutating func flow(_ model: ModelRef, _ sequence: SequenceRef) -> CellResult {
+        let m = state[model].model
         let data = state.sequence(sequence)
         let trace = m.forward(data.example, loss: defaultLoss(for: m.configuration.readout))
-        state.models[model]!.lastTrace = trace
-        state.models[model]!.lastSequence = sequence.name
+        state[model].lastTrace = trace
+        state[model].lastSequence = sequence.name
         let T = trace.stepCount
         let jacobians = m.stateJacobians(trace, from: T)
         let c = m.configuration
@@ -24,7 +24,7 @@ extension Interpreter {
             return FlowReport.Row(k: k, norm: norm, bound: bound, verdict: norm < 1e-6 ? "vanishing" : norm > 1e6 ? "exploding" : "")
         }
         let rows = (0..<T).map { k in row(k, jacobians[k], bound: gamma.flatMap { g in lambda.map { l in integerPower(g * l, T - k) } }) }
-        var report = FlowReport(model: model, t: T, gamma: gamma, lambda: lambda, spectralRadius: radius, rows: rows)
+        var report = FlowReport(model: model.name, t: T, gamma: gamma, lambda: lambda, spectralRadius: radius, rows: rows)
         if c.cell == .rnn && c.layers > 1 {
             // Per layer: the diagonal block ∂h^ℓ_T/∂h^ℓ_k against (γλ_ℓ)^(T−k).
             report.gamma = c.activation.maxDerivative
@@ -51,16 +51,16 @@ extension Interpreter {
     /// part through s_{T−1}, …, s_k. V and c enter L_T only through o_T: one
     /// term, s_Tᵀ ∂L_T/∂o_T (∂L_T/∂o_T for c).
     /// Without `at`, the split ∂L/∂P = Σ_t ∂L_t/∂P.
-    mutating func decompose(_ model: String, _ sequence: SequenceRef, _ loss: LossKind, _ at: Int?, _ parameter: String) -> CellResult {
-        let m = state.slot(model).model
+    mutating func decompose(_ model: ModelRef, _ sequence: SequenceRef, _ loss: LossKind, _ at: Int?, _ parameter: String) -> CellResult {
+        let m = state[model].model
         let example = state.sequence(sequence).example
         let index = m.parameterIndex(named: parameter)!
         var terms: [DecompositionReport.Term] = []
         let grad: Matrix
         if let T = at {
             let trace = m.forward(example, loss: loss)
-            state.models[model]!.lastTrace = trace
-            state.models[model]!.lastSequence = sequence.name
+            state[model].lastTrace = trace
+            state[model].lastSequence = sequence.name
             let V = m.parameter(named: "V")!
             let dLdoT = Matrix(row: trace.outputGradients.row(T - 1))
             if parameter == "V" || parameter == "c" {
@@ -94,11 +94,11 @@ extension Interpreter {
         }
         var sum = Matrix(rows: grad.rows, cols: grad.cols)
         for term in terms { sum.add(term.matrix) }
-        return .decomposition(DecompositionReport(model: model, parameter: parameter, at: at, terms: terms, sum: sum, grad: grad))
+        return .decomposition(DecompositionReport(model: model.name, parameter: parameter, at: at, terms: terms, sum: sum, grad: grad))
     }
 
-    func compare(_ model: String, _ sequence: SequenceRef, _ loss: LossKind, _ truncation: Truncation) -> CellResult {
-        let m = state.slot(model).model
+    func compare(_ model: ModelRef, _ sequence: SequenceRef, _ loss: LossKind, _ truncation: Truncation) -> CellResult {
+        let m = state[model].model
         let examples = state.sequences(sequence).map(\.example)
         let full = m.batchLossAndGradients(examples, loss: loss).gradients
         let cut = m.batchLossAndGradients(examples, loss: loss, truncation: truncation).gradients
@@ -108,14 +108,14 @@ extension Interpreter {
             return .init(name: m.parameterNames[i], full: full[i], truncated: cut[i], difference: difference,
                          relative: norm == 0 ? (difference.frobeniusNorm == 0 ? 0 : .infinity) : difference.frobeniusNorm / norm)
         }
-        return .comparison(ComparisonReport(model: model, truncation: truncation, rows: rows))
+        return .comparison(ComparisonReport(model: model.name, truncation: truncation, rows: rows))
     }
 
-    mutating func gates(_ model: String, _ sequence: SequenceRef) -> CellResult {
-        let m = state.slot(model).model
+    mutating func gates(_ model: ModelRef, _ sequence: SequenceRef) -> CellResult {
+        let m = state[model].model
         let trace = m.forward(state.sequence(sequence).example, loss: defaultLoss(for: m.configuration.readout))
-        state.models[model]!.lastTrace = trace
-        state.models[model]!.lastSequence = sequence.name
+        state[model].lastTrace = trace
+        state[model].lastSequence = sequence.name
         var gates: [(String, Matrix)] = []
         for layer in 0..<m.configuration.layers {
             for gate in m.configuration.cell.gates {
@@ -125,18 +125,18 @@ extension Interpreter {
                 gates.append((key, Matrix(rows: full.rows - 1, cols: full.cols, storage: Array(full.storage.dropFirst(full.cols)))))
             }
         }
-        return .gates(GatesReport(model: model, gates: gates))
+        return .gates(GatesReport(model: model.name, gates: gates))
     }
 
     /// The lecture's quantities computed step by step, straight from the
     /// formulas (independently of the engine, whose gradients they must equal).
-    mutating func trace(_ model: String, _ sequence: SequenceRef, _ loss: LossKind, _ export: TraceExport?, _ range: SourceRange) throws -> CellResult {
-        let m = state.slot(model).model
+    mutating func trace(_ model: ModelRef, _ sequence: SequenceRef, _ loss: LossKind, _ export: TraceExport?, _ range: SourceRange) throws -> CellResult {
+        let m = state[model].model
         let c = m.configuration
         let data = state.sequence(sequence)
         let trace = m.forward(data.example, loss: loss)
-        state.models[model]!.lastTrace = trace
-        state.models[model]!.lastSequence = sequence.name
+        state[model].lastTrace = trace
+        state[model].lastSequence = sequence.name
         let U = m.parameter(named: "U")!, W = m.parameter(named: "W")!, V = m.parameter(named: "V")!
         let b = m.parameter(named: "b"), bias = b ?? Matrix(rows: 1, cols: c.hiddenSize)
         let T = trace.stepCount
@@ -168,7 +168,7 @@ extension Interpreter {
             back.append(.init(t: t, deltaO: deltaO, deltaS: deltaS, deltaA: deltaA, dV: dV, dW: dW, dU: dU))
             next = deltaA
         }
-        let report = TraceReport(model: model, activation: c.activation.rawValue, readout: c.readout.rawValue, loss: loss.rawValue,
+        let report = TraceReport(model: model.name, activation: c.activation.rawValue, readout: c.readout.rawValue, loss: loss.rawValue,
                                  forward: steps, total: trace.loss, backward: back, gradV: gV, gradW: gW, gradU: gU, export: export)
         if let export {
             let text = export.format == .markdown ? TraceExporter.markdown(report) : TraceExporter.latex(report)

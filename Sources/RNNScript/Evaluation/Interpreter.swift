@@ -22,7 +22,7 @@ public struct Interpreter {
     /// shuffled split, a dataset built from them) replace the checker's.
     public mutating func execute(_ cell: CheckedCell, in source: SourceFile) throws -> CellResult {
         let result = try perform(cell, in: source)
-        for change in cell.changes { state.symbols.apply(change) }
+        for change in cell.changes { state.apply(change) }
         switch result {
         case let .split(first, second):
             state.symbols.declare(first.name, .dataset(first))
@@ -61,63 +61,63 @@ public struct Interpreter {
             b.sequences = Array(order[first.sequences.count...])
             return .split(first: a, second: b)
         case let .sample(model, vocabulary, prime, length, until, temperature):
-            let generated = sample(state.slot(model).model, prime: prime, length: length, until: until, temperature: temperature)
-            return .sample(SampleReport(model: model, vocabulary: vocabulary, prime: prime, generated: generated, temperature: temperature))
+            let generated = sample(state[model].model, prime: prime, length: length, until: until, temperature: temperature)
+            return .sample(SampleReport(model: model.name, vocabulary: vocabulary, prime: prime, generated: generated, temperature: temperature))
         case let .sequence(data):
             return .sequence(data)
         case let .model(name, configuration):
             let model = RNNModel(configuration: configuration, random: &state.random)
-            state.models[name] = ModelSlot(name: name, model: model)
-            state.optimizerStates = state.optimizerStates.filter { $0.key.model != name }
-            return .model(name: name, model)
+            state[name] = ModelSlot(name: name.name, model: model)
+            state.optimizerStates = state.optimizerStates.filter { $0.key.model != name.slot }
+            return .model(name: name.name, model)
         case let .setParameter(model, parameter, value):
-            var slot = state.slot(model)
-            slot.model.parameters[slot.model.parameterIndex(named: parameter)!] = value
+            var slot = state[model]
+            slot.model.parameters[parameter.index] = value
             slot.gradients = nil
             slot.lastTrace = nil
-            state.models[model] = slot
-            return .parameterSet(path: "\(model).\(parameter)", value)
+            state[model] = slot
+            return .parameterSet(path: "\(model.name).\(parameter.name)", value)
         case let .setInitialState(model, slot, value):
-            for j in 0..<slot.width { state.models[model]!.model.initialState.storage[slot.offset + j] = value.storage[j] }
-            state.models[model]!.lastTrace = nil
-            state.models[model]!.gradients = nil
-            return .parameterSet(path: "\(model).\(slot.name)", value)
+            for j in 0..<slot.width { state[model].model.initialState.storage[slot.offset + j] = value.storage[j] }
+            state[model].lastTrace = nil
+            state[model].gradients = nil
+            return .parameterSet(path: "\(model.name).\(slot.name)", value)
         case let .loss(name, kind):
             return .loss(name: name, kind)
-        case let .optimizer(name, settings):
-            state.optimizerStates = state.optimizerStates.filter { $0.key.optimizer != name }
-            return .optimizer(name: name, settings)
+        case let .optimizer(optimizer):
+            state.optimizerStates = state.optimizerStates.filter { $0.key.optimizer != optimizer.slot }
+            return .optimizer(name: optimizer.name, optimizer.settings)
         case let .forward(model, sequence, loss) where sequence.isDataset:
             let sequences = state.sequences(sequence)
-            let m = state.slot(model).model
-            return .datasetForward(model: model, dataset: sequence.name, losses: sequences.map { m.forward($0.example, loss: loss).loss },
+            let m = state[model].model
+            return .datasetForward(model: model.name, dataset: sequence.name, losses: sequences.map { m.forward($0.example, loss: loss).loss },
                                    names: sequences.map(\.name))
         case let .forward(model, sequence, loss):
             let data = state.sequence(sequence)
-            let slot = state.slot(model)
+            let slot = state[model]
             let trace = slot.model.forward(data.example, loss: loss)
-            state.models[model]!.lastTrace = trace
-            state.models[model]!.lastSequence = sequence.name
-            return .forward(ForwardReport(model: model, sequence: data, configuration: slot.model.configuration, loss: loss, trace: trace))
+            state[model].lastTrace = trace
+            state[model].lastSequence = sequence.name
+            return .forward(ForwardReport(model: model.name, sequence: data, configuration: slot.model.configuration, loss: loss, trace: trace))
         case let .backward(model, sequence, loss, truncation):
             let sequences = state.sequences(sequence)
-            let slot = state.slot(model)
+            let slot = state[model]
             let (losses, gradients) = slot.model.batchLossAndGradients(sequences.map(\.example), loss: loss, truncation: truncation)
             let value = losses.reduce(0, +) / Double(losses.count)
-            state.models[model]!.gradients = gradients
+            state[model].gradients = gradients
             if sequences.count == 1 {
-                state.models[model]!.lastTrace = slot.model.forward(sequences[0].example, loss: loss)
-                state.models[model]!.lastSequence = sequence.name
+                state[model].lastTrace = slot.model.forward(sequences[0].example, loss: loss)
+                state[model].lastSequence = sequence.name
             }
-            return .backward(BackwardReport(model: model, sequence: sequence.name, loss: value, truncation: truncation,
+            return .backward(BackwardReport(model: model.name, sequence: sequence.name, loss: value, truncation: truncation,
                                             names: slot.model.parameterNames, gradients: gradients))
         case let .flow(model, sequence):
-            let m = state.slot(model).model
-            try checkJacobianWork("flow \(model) on \(sequence.name)", m, steps: steps(m, sequence), cell.range)
+            let m = state[model].model
+            try checkJacobianWork("flow \(model.name) on \(sequence.name)", m, steps: steps(m, sequence), cell.range)
             return flow(model, sequence)
         case let .decompose(model, sequence, loss, at, parameter):
-            let m = state.slot(model).model
-            let statement = "decompose \(model) on \(sequence.name)"
+            let m = state[model].model
+            let statement = "decompose \(model.name) on \(sequence.name)"
             if let at {
                 try checkJacobianWork(statement, m, steps: at, cell.range)
             } else {
@@ -133,32 +133,30 @@ public struct Interpreter {
         case let .gates(model, sequence):
             return gates(model, sequence)
         case let .trace(model, sequence, loss, export):
-            let m = state.slot(model).model, T = steps(m, sequence), P = m.configuration.parameterCount
-            try checkWork("trace \(model) on \(sequence.name)", work: 4 * Double(T) * Double(P),
+            let m = state[model].model, T = steps(m, sequence), P = m.configuration.parameterCount
+            try checkWork("trace \(model.name) on \(sequence.name)", work: 4 * Double(T) * Double(P),
                           detail: "forward, backward and the per-step gradient terms over \(T) steps, \(P) parameters", cell.range)
             return try trace(model, sequence, loss, export, cell.range)
         case let .plot(expression):
             return try plot(expression, label: source.slice(expression.range))
         case let .binding(name, expression):
             let value = try evaluate(expression)
-            state.values[name] = value
-            return .value(label: name, value)
+            state[name] = value
+            return .value(label: name.name, value)
         case let .show(expression), let .expression(expression):
             let value = try evaluate(expression)
-            if case let .declaration(name, .model) = value {
-                return .modelSummary(name: name, state.slot(name).model)
-            }
+            if case let .model(model, _) = value { return .modelSummary(name: model.name, state[model].model) }
             return .value(label: source.slice(expression.range), value)
         case let .gradcheck(model, sequence, loss):
-            let slot = state.slot(model)
+            let slot = state[model]
             let T = steps(slot.model, sequence), P = slot.model.configuration.parameterCount
-            try checkWork("gradcheck \(model) on \(sequence.name)", work: 4 * Double(T) * Double(P) * Double(P),
+            try checkWork("gradcheck \(model.name) on \(sequence.name)", work: 4 * Double(T) * Double(P) * Double(P),
                           detail: "at least 4 passes over \(T) steps for each of \(P) parameters", cell.range)
             let errors = slot.model.gradientCheck(state.sequence(sequence).example, loss: loss)
-            return .gradcheck(GradcheckReport(model: model, names: slot.model.parameterNames, errors: errors))
+            return .gradcheck(GradcheckReport(model: model.name, names: slot.model.parameterNames, errors: errors))
         case let .jacobian(model, sequence, t, k):
-            let matrix = try stateJacobian(model, sequence.name, from: t, to: k, cell.range)
-            return .jacobian(JacobianReport(model: model, t: t, k: k, matrix: matrix,
+            let matrix = try stateJacobian(model, sequence, from: t, to: k, cell.range)
+            return .jacobian(JacobianReport(model: model.name, t: t, k: k, matrix: matrix,
                                             spectralNorm: LinearAlgebra.spectralNorm(matrix), frobeniusNorm: matrix.frobeniusNorm))
         case let .train(model, sequence, loss, optimizer, options, reportEvery, validation):
             return try train(model, sequence, loss, optimizer, options, reportEvery, validation, cell.range)
@@ -166,15 +164,15 @@ public struct Interpreter {
             return try expect(left, op, right, tolerance, cell.range, source)
         case let .save(model, path):
             do {
-                try host.writeFile(path, contents: WeightsFile.encode(state.slot(model).model))
+                try host.writeFile(path, contents: WeightsFile.encode(state[model].model))
             } catch let error as HostError {
                 throw fileDiagnostic(error, cell.range)
             }
-            return .saved(model: model, path: path)
+            return .saved(model: model.name, path: path)
         case let .load(model, path):
             let text: String
             do { text = try host.readFile(path, kind: .weights) } catch let error as HostError { throw fileDiagnostic(error, cell.range) }
-            var slot = state.slot(model)
+            var slot = state[model]
             do {
                 let (parameters, initialState) = try WeightsFile.decode(text, for: slot.model)
                 slot.model.parameters = parameters
@@ -186,8 +184,8 @@ public struct Interpreter {
             }
             slot.gradients = nil
             slot.lastTrace = nil
-            state.models[model] = slot
-            return .loaded(model: model, path: path)
+            state[model] = slot
+            return .loaded(model: model.name, path: path)
         }
     }
 
@@ -239,14 +237,14 @@ public struct Interpreter {
     }
 
     private mutating func train(
-        _ model: String, _ sequence: SequenceRef, _ loss: LossKind, _ optimizer: OptimizerRef,
+        _ model: ModelRef, _ sequence: SequenceRef, _ loss: LossKind, _ optimizer: OptimizerRef,
         _ options: TrainingOptions, _ reportEvery: Int?, _ validation: SequenceRef?, _ range: SourceRange
     ) throws -> CellResult {
         let data = state.sequences(sequence).map(\.example)
         let held = validation.map { state.sequences($0).map(\.example) } ?? []
-        let key = OptimizerStateKey(optimizer: optimizer.name, model: model)
+        let key = OptimizerStateKey(optimizer: optimizer.slot, model: model.slot)
         var optimizerState = state.optimizerStates[key] ?? OptimizerState(settings: optimizer.settings)
-        var slot = state.slot(model)
+        var slot = state[model]
         let host = self.host
         var random = state.random
         let started = host.clock()
@@ -259,20 +257,20 @@ public struct Interpreter {
         if let started, let finished = host.clock() {
             let perEpoch = data.reduce(0) { $0 + $1.stepCount(slot.model.configuration.outputs) }
             timing = (perEpoch * result.epochLosses.count, finished - started, result.threads)
-            host.trainingTimed(model: model, steps: timing!.steps, seconds: timing!.seconds, threads: result.threads)
+            host.trainingTimed(model: model.name, steps: timing!.steps, seconds: timing!.seconds, threads: result.threads)
         }
         state.random = random
         slot.lastLosses = result.epochLosses
         slot.gradients = nil
         slot.lastTrace = nil
-        state.models[model] = slot
+        state[model] = slot
         state.optimizerStates[key] = optimizerState
         var failure: Diagnostic?
         if case let .nonFinite(epoch, sequenceIndex, update, what)? = result.stop {
             failure = Diagnostic(.notFinite(Self.nonFiniteMessage(epoch: epoch, sequence: sequenceIndex, update: update, what: what)), at: range)
         }
         let every = reportEvery ?? max(1, options.epochs / 10)
-        return .train(TrainReport(model: model, epochs: options.epochs, losses: result.epochLosses,
+        return .train(TrainReport(model: model.name, epochs: options.epochs, losses: result.epochLosses,
                                   validationLosses: result.validationLosses, updates: result.updates,
                                   reportEvery: every, options: options, stop: result.stop, updateLog: result.updateLog,
                                   parameterNames: slot.model.parameterNames, timing: timing, failure: failure))

@@ -9,6 +9,8 @@ public enum Value: Equatable, Sendable {
     /// a declaration is large, and every value on an evaluation's operand
     /// stack would be as large as it.
     indirect case declaration(String, SymbolValue)
+    /// A model named whole (`show net`, `let m = net`): it shows the model as it is now.
+    case model(ModelRef, ModelConfiguration)
 
     var kindDescription: String { type.description }
 
@@ -19,6 +21,7 @@ public enum Value: Equatable, Sendable {
         case let .matrix(m): return .matrix(rows: m.rows, cols: m.cols)
         case .string: return .string
         case let .declaration(_, v): return .declaration(v.kindDescription)
+        case let .model(_, configuration): return .declaration(SymbolValue.model(configuration).kindDescription)
         }
     }
 }
@@ -36,53 +39,87 @@ public struct ModelSlot: Sendable {
     public var lastLosses: [Double]?
 }
 
-/// Optimizer state is kept per optimizer and model: a second `train` with the
-/// same pair continues where the first stopped; redeclaring either forgets it.
+/// Optimizer state is kept per optimizer and model (by their slots): a second
+/// `train` with the same pair continues where the first stopped; redeclaring
+/// either forgets it.
 public struct OptimizerStateKey: Hashable, Sendable {
-    public var optimizer: String
-    public var model: String
+    public var optimizer: Int
+    public var model: Int
 }
 
 /// The state a session accumulates: declarations, models, optimizer states,
-/// the generator. Values only; the interpreter changes it.
+/// the generator. Values only; the interpreter changes it. What a name holds
+/// at run time is kept at the name's slot (`SymbolTable.slot(of:)`), which
+/// checked cells carry: nothing here is looked up by name while running.
 public struct SessionState: Sendable {
     public var symbols = SymbolTable()
     public var random = RandomSource(seed: 0)
-    public var models: [String: ModelSlot] = [:]
+    /// The models, at their names' slots (nil where a slot holds something else).
+    private var models: [ModelSlot?] = []
     /// Optimizer state per (optimizer, model): a second `train` continues where the first stopped.
     public var optimizerStates: [OptimizerStateKey: OptimizerState] = [:]
-    /// The values of `let` bindings.
-    public var values: [String: Value] = [:]
+    /// The values of `let` bindings, at their names' slots.
+    private var values: [Value?] = []
     public var expectationsPassed = 0
     public var expectationsFailed = 0
 
     public init() {}
 
-    /// The sequences a statement runs on: resolved by the checker, or (a
-    /// shuffled split's half) as the split drew them.
-    func sequences(_ ref: SequenceRef) -> [SequenceData] {
-        ref.sequences ?? sequences(ref.name)
-    }
-
-    func sequence(_ ref: SequenceRef) -> SequenceData { sequences(ref)[0] }
-
-    func sequence(_ name: String) -> SequenceData {
-        guard case let .sequence(data)? = symbols[name] else { preconditionFailure("checked sequence \(name) missing") }
-        return data
-    }
-
-    /// One sequence, or every sequence of a dataset.
-    func sequences(_ name: String) -> [SequenceData] {
-        switch symbols[name] {
-        case let .sequence(data)?: return [data]
-        case let .dataset(dataset)?: return dataset.sequences
-        default: preconditionFailure("checked sequence or dataset \(name) missing")
+    /// A checked model (it was declared when its reference was made).
+    subscript(model: ModelRef) -> ModelSlot {
+        get {
+            guard model.slot < models.count, let slot = models[model.slot] else { preconditionFailure("checked model \(model.name) missing") }
+            return slot
+        }
+        set {
+            if model.slot >= models.count { models += repeatElement(nil, count: model.slot + 1 - models.count) }
+            models[model.slot] = newValue
         }
     }
 
-
-    func slot(_ name: String) -> ModelSlot {
-        guard let slot = models[name] else { preconditionFailure("checked model \(name) missing") }
-        return slot
+    /// A checked `let` binding's value.
+    subscript(binding: BindingRef) -> Value {
+        get {
+            guard binding.slot < values.count, let value = values[binding.slot] else { preconditionFailure("checked binding \(binding.name) missing") }
+            return value
+        }
+        set {
+            if binding.slot >= values.count { values += repeatElement(nil, count: binding.slot + 1 - values.count) }
+            values[binding.slot] = newValue
+        }
     }
+
+    /// A model by its name, for hosts and tests (the REPL's `:names`).
+    public func model(named name: String) -> ModelSlot? {
+        guard let slot = symbols.slot(of: name), slot < models.count else { return nil }
+        return models[slot]
+    }
+
+    /// A `let` binding's value by its name, for hosts (the REPL's `:names`).
+    public func value(named name: String) -> Value? {
+        guard case .value? = symbols[name], let slot = symbols.slot(of: name), slot < values.count else { return nil }
+        return values[slot]
+    }
+
+    /// Adds a cell's change to the names; a name declared anew as something
+    /// other than a binding lets go of the binding's value.
+    mutating func apply(_ change: SessionChange) {
+        symbols.apply(change)
+        // A model stays at its slot: a binding may still show it (`let m = net`).
+        guard case let .declare(name, value) = change, let slot = symbols.slot(of: name) else { return }
+        if case .value = value {} else if slot < values.count { values[slot] = nil }
+    }
+
+    /// The sequences a statement runs on: resolved by the checker, or (a
+    /// shuffled split's half) as the split drew them.
+    func sequences(_ ref: SequenceRef) -> [SequenceData] {
+        if let sequences = ref.sequences { return sequences }
+        switch symbols[ref.name] {
+        case let .sequence(data)?: return [data]
+        case let .dataset(dataset)?: return dataset.sequences
+        default: preconditionFailure("checked sequence or dataset \(ref.name) missing")
+        }
+    }
+
+    func sequence(_ ref: SequenceRef) -> SequenceData { sequences(ref)[0] }
 }

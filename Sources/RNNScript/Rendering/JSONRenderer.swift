@@ -257,6 +257,7 @@ public struct JSONRenderer {
         case let .declaration(name, .loss(kind)): return json(.loss(name: name, kind))
         case let .declaration(name, .optimizer(settings)): return json(.optimizer(name: name, settings))
         case let .declaration(name, .model): return .object([("model", .string(name))])
+        case let .model(model, _): return .object([("model", .string(model.name))])
         case let .declaration(name, .value): return .object([("name", .string(name))])
         }
     }

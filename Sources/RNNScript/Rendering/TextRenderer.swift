@@ -200,6 +200,7 @@ public struct TextRenderer {
             if m.count <= 8 { return "[" + (0..<m.rows).map { vectorText(m.row($0)) }.joined(separator: ", ") + "]" }
             return "a \(m.rows)×\(m.cols) matrix"
         case let .declaration(name, v): return "\(v.kindName) \(name)"
+        case let .model(model, _): return "model \(model.name)"
         }
     }
 
@@ -269,6 +270,8 @@ public struct TextRenderer {
             return body(.optimizer(name: name, settings))
         case let .declaration(name, .model):
             return ["model \(name)"]
+        case let .model(model, _):
+            return ["model \(model.name)"]
         case let .declaration(name, .value):
             return [name]
         }

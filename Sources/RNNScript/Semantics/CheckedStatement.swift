@@ -16,30 +16,30 @@ public enum CheckedStatement: Equatable, Sendable {
     /// `shuffled`, the interpreter draws the order from the script's generator
     /// and the drawn halves replace these (their `mayHold` stays).
     case split(source: SequenceRef, first: DatasetData, second: DatasetData, shuffled: Bool)
-    case sample(model: String, vocabulary: Vocabulary, prime: [Int], length: Int, until: Int?, temperature: Double?)
-    case model(name: String, ModelConfiguration)
-    case setParameter(model: String, parameter: String, Matrix)
-    case setInitialState(model: String, slot: StateSlot, Matrix)
+    case sample(model: ModelRef, vocabulary: Vocabulary, prime: [Int], length: Int, until: Int?, temperature: Double?)
+    case model(ModelRef, ModelConfiguration)
+    case setParameter(model: ModelRef, parameter: ParameterRef, Matrix)
+    case setInitialState(model: ModelRef, slot: StateSlot, Matrix)
     case loss(name: String, LossKind)
-    case optimizer(name: String, OptimizerSettings)
-    case forward(model: String, sequence: SequenceRef, loss: LossKind)
-    case backward(model: String, sequence: SequenceRef, loss: LossKind, truncation: Truncation)
+    case optimizer(OptimizerRef)
+    case forward(model: ModelRef, sequence: SequenceRef, loss: LossKind)
+    case backward(model: ModelRef, sequence: SequenceRef, loss: LossKind, truncation: Truncation)
     case show(Expression)
-    case gradcheck(model: String, sequence: SequenceRef, loss: LossKind)
-    case jacobian(model: String, sequence: SequenceRef, t: Int, k: Int)
-    case train(model: String, sequence: SequenceRef, loss: LossKind, optimizer: OptimizerRef, options: TrainingOptions,
+    case gradcheck(model: ModelRef, sequence: SequenceRef, loss: LossKind)
+    case jacobian(model: ModelRef, sequence: SequenceRef, t: Int, k: Int)
+    case train(model: ModelRef, sequence: SequenceRef, loss: LossKind, optimizer: OptimizerRef, options: TrainingOptions,
                reportEvery: Int?, validation: SequenceRef?)
     case expect(Expression, ComparisonOperator, Expression, tolerance: Double?)
-    case save(model: String, path: String)
-    case load(model: String, path: String)
-    case flow(model: String, sequence: SequenceRef)
+    case save(model: ModelRef, path: String)
+    case load(model: ModelRef, path: String)
+    case flow(model: ModelRef, sequence: SequenceRef)
     /// `at`: the terms of ∂L_T/∂P for k = 1…T; nil: the split of ∂L/∂P into ∂L_t/∂P.
-    case decompose(model: String, sequence: SequenceRef, loss: LossKind, at: Int?, parameter: String)
-    case compare(model: String, sequence: SequenceRef, loss: LossKind, truncation: Truncation)
-    case gates(model: String, sequence: SequenceRef)
-    case trace(model: String, sequence: SequenceRef, loss: LossKind, export: TraceExport?)
+    case decompose(model: ModelRef, sequence: SequenceRef, loss: LossKind, at: Int?, parameter: String)
+    case compare(model: ModelRef, sequence: SequenceRef, loss: LossKind, truncation: Truncation)
+    case gates(model: ModelRef, sequence: SequenceRef)
+    case trace(model: ModelRef, sequence: SequenceRef, loss: LossKind, export: TraceExport?)
     case plot(Expression)
-    case binding(name: String, Expression)
+    case binding(BindingRef, Expression)
     case expression(Expression)
 
     /// The cell kind reported in JSON (`forward`, `show`, …).
@@ -113,10 +113,29 @@ public struct SequenceRef: Equatable, Sendable {
     public var sequences: [SequenceData]?
 }
 
+/// A declared model: its name (for messages) and its slot (where the session keeps it).
+public struct ModelRef: Equatable, Sendable {
+    public var name: String
+    public var slot: Int
+}
+
+/// A model's parameter: its name and its position in the model's parameters.
+public struct ParameterRef: Equatable, Sendable {
+    public var name: String
+    public var index: Int
+}
+
+/// A `let` binding: its name and the slot that holds its value.
+public struct BindingRef: Equatable, Sendable {
+    public var name: String
+    public var slot: Int
+}
+
 /// An optimizer a `train` uses: its name (optimizer state is kept per
 /// optimizer and model) and its settings.
 public struct OptimizerRef: Equatable, Sendable {
     public var name: String
+    public var slot: Int
     public var settings: OptimizerSettings
 }
 

@@ -189,7 +189,7 @@ extension Checker {
         if let t = options.temperature, t.value < 0 {
             throw Diagnostic(.valueOutOfRange("temperature", value: t.text, allowed: "0 or more (0 is greedy)"), at: t.range)
         }
-        return .sample(model: modelName.name, vocabulary: vocabulary, prime: primeIndices, length: length, until: until,
+        return .sample(model: try modelRef(modelName), vocabulary: vocabulary, prime: primeIndices, length: length, until: until,
                        temperature: options.temperature.map(\.value))
     }
 }

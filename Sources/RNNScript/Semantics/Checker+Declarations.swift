@@ -343,7 +343,7 @@ extension Checker {
 
     func checkSet(_ path: [Identifier], _ value: Literal) throws -> CheckedStatement {
         let configuration = try lookupModel(path[0])
-        let model = path[0].name
+        let model = path[0].name, ref = try modelRef(path[0])
         let member = memberName(path)
         let memberRange = path[1].range.union(path[path.count - 1].range)
         let matrix = try self.matrix(from: value, what: "the value for \(model).\(member)")
@@ -351,17 +351,18 @@ extension Checker {
             guard matrix.rows == 1 && matrix.cols == slot.width else {
                 throw Diagnostic(.shapeMismatch(target: "\(model).\(member)", expected: "1×\(slot.width) (1×d)", got: "\(matrix.rows)×\(matrix.cols)"), at: value.range)
             }
-            return .setInitialState(model: model, slot: slot, matrix)
+            return .setInitialState(model: ref, slot: slot, matrix)
         }
-        guard let shape = configuration.parameterShapes.first(where: { $0.name == member }) else {
+        guard let index = configuration.parameterShapes.firstIndex(where: { $0.name == member }) else {
             throw Diagnostic(.unknownParameter(model: model, member, suggestion: closestMatch(to: member, in: configuration.memberNames)),
                              at: memberRange)
         }
+        let shape = configuration.parameterShapes[index]
         guard matrix.rows == shape.rows && matrix.cols == shape.cols else {
             throw Diagnostic(.shapeMismatch(target: "\(model).\(member)",
                                             expected: "\(shape.rows)×\(shape.cols) (\(symbolicShape(shape)))",
                                             got: "\(matrix.rows)×\(matrix.cols)"), at: value.range)
         }
-        return .setParameter(model: model, parameter: member, matrix)
+        return .setParameter(model: ref, parameter: ParameterRef(name: member, index: index), matrix)
     }
 }

@@ -3,6 +3,13 @@ import RNNRuntime
 /// Members a sequence exposes as matrices: `deep.inputs`, `deep.targets`.
 let sequenceMembers = ["inputs", "targets"]
 
+/// An expression whose names the checker resolved (its leaves are
+/// `Expression.Kind.resolved`), with its type.
+public struct TypedExpression: Equatable, Sendable {
+    public var type: ValueType
+    public var expression: Expression
+}
+
 extension Checker {
     /// Resolves every name in an expression (with "did you mean" suggestions)
     /// and infers its type: a string in arithmetic, a declaration where a
@@ -11,8 +18,8 @@ extension Checker {
     /// anything runs. What depends on earlier cells (the steps of the last
     /// forward pass) is checked again when the expression is evaluated.
     @discardableResult
-    func checkExpression(_ expression: Expression) throws -> ValueType {
-        try expression.fold(enter: checkBeforeOperands) { node, operands in try type(of: node, operands) }
+    func checkExpression(_ expression: Expression) throws -> TypedExpression {
+        try expression.fold(enter: checkBeforeOperands) { node, operands in try checked(node, operands) }
     }
 
     /// What is wrong with a node whatever its operands: an unknown function or
@@ -28,22 +35,30 @@ extension Checker {
         }
     }
 
-    /// A node's type from its operands' types (in the order of `Expression.Kind.children`).
-    private func type(of expression: Expression, _ operands: [ValueType]) throws -> ValueType {
+    /// A node's type from its operands' types (in the order of `Expression.Kind.children`),
+    /// and the node rebuilt over its resolved operands.
+    private func checked(_ expression: Expression, _ operands: [TypedExpression]) throws -> TypedExpression {
+        let types = operands.map(\.type), children = operands.map(\.expression)
+        func rebuilt(_ kind: Expression.Kind, _ type: ValueType) -> TypedExpression {
+            TypedExpression(type: type, expression: Expression(kind: kind, range: expression.range, depth: expression.depth))
+        }
         switch expression.kind {
         case .negate:
-            return try negationType(operands[0], expression.range)
+            return rebuilt(.negate(children[0]), try negationType(types[0], expression.range))
         case let .binary(op, _, _):
-            return try binaryType(op, operands[0], operands[1], expression.range)
+            return rebuilt(.binary(op, children[0], children[1]), try binaryType(op, types[0], types[1], expression.range))
         case let .call(name, arguments) where ExpressionFunction.named(name.name)?.result == .onehot:
-            return try onehotType(arguments, operands, expression.range)
+            return rebuilt(.call(name, children), try onehotType(arguments, types, expression.range))
         case let .call(name, _):
-            return try callType(name.name, operands, expression.range)
+            return rebuilt(.call(name, children), try callType(name.name, types, expression.range))
         case let .index(_, indices):
-            for (index, type) in zip(indices.compactMap { $0 }, operands.dropFirst()) { try checkIndexType(type, index) }
-            return try indexType(operands[0], indices, expression.range)
+            for (index, type) in zip(indices.compactMap { $0 }, types.dropFirst()) { try checkIndexType(type, index) }
+            var rest = children.dropFirst()
+            let resolvedIndices = indices.map { index in index.map { _ in rest.removeFirst() } }
+            return rebuilt(.index(children[0], resolvedIndices), try indexType(types[0], indices, expression.range))
         default:
-            return try operandType(expression)
+            let (type, operand) = try checkedOperand(expression)
+            return operand.map { rebuilt(.resolved($0), type) } ?? TypedExpression(type: type, expression: expression)
         }
     }
 
@@ -53,19 +68,22 @@ extension Checker {
 
     // MARK: - Leaves
 
-    /// The type of an expression that encloses no other.
-    private func operandType(_ expression: Expression) throws -> ValueType {
+    /// The type of an expression that encloses no other, and what it refers
+    /// to (nil for a number or a string, which stay as they are).
+    private func checkedOperand(_ expression: Expression) throws -> (ValueType, ResolvedOperand?) {
         switch expression.kind {
         case .number:
-            return .number
-        case .string, .symbol:
-            return .string
+            return (.number, nil)
+        case .string:
+            return (.string, nil)
+        case let .symbol(literal):
+            return (.string, .string(literal.text))
         case let .literal(literal):
             let m = try matrix(from: literal, what: "the matrix")
             try Self.requireBounded(m.rows, m.cols, "the matrix", at: expression.range)
-            return .matrix(rows: m.rows, cols: m.cols)
+            return (.matrix(rows: m.rows, cols: m.cols), .matrix(m))
         case let .path(path):
-            return try pathType(path)
+            return try checkedPath(path)
         case let .gradient(path):
             guard path.count == 2 else {
                 throw Diagnostic(.expected("a parameter path like net.W after 'grad'", found: "'\(path.map(\.name).joined(separator: "."))'"),
@@ -74,77 +92,86 @@ extension Checker {
             let configuration = try lookupModel(path[0])
             let member = memberName(path)
             let names = configuration.parameterShapes.map(\.name)
-            guard let shape = configuration.parameterShapes.first(where: { $0.name == member }) else {
+            guard let index = configuration.parameterShapes.firstIndex(where: { $0.name == member }) else {
                 throw Diagnostic(.unknownParameter(model: path[0].name, member, suggestion: closestMatch(to: member, in: names)),
                                  at: path[1].range)
             }
-            return .matrix(rows: shape.rows, cols: shape.cols)
+            let shape = configuration.parameterShapes[index]
+            return (.matrix(rows: shape.rows, cols: shape.cols), .gradient(try modelRef(path[0]), ParameterRef(name: member, index: index)))
         case let .loss(model, sequence, loss):
             _ = try checkFit(model, sequence)
-            _ = try lookupLoss(loss)
-            return .number
+            return (.number, .loss(try modelRef(model), try resolve(sequence), try lookupLoss(loss)))
         case let .gradcheck(model, sequence, loss):
             _ = try lookupSequence(sequence)
             _ = try checkFit(model, sequence)
-            _ = try lookupLoss(loss)
-            return .number
+            return (.number, .gradcheck(try modelRef(model), try resolve(sequence), try lookupLoss(loss)))
         case let .jacobian(model, sequence, from, to):
-            _ = try checkJacobianSteps(model, sequence, from, to)
+            let (t, k) = try checkJacobianSteps(model, sequence, from, to)
             let S = try lookupModel(model).stateWidth
             try Self.requireBounded(S, S, "the Jacobian", at: expression.range)
-            return .matrix(rows: S, cols: S)
+            return (.matrix(rows: S, cols: S), .jacobian(try modelRef(model), try resolve(sequence), from: t, to: k))
         case let .predict(model, sequence):
             let (_, sequences) = try checkFit(model, sequence)
             guard sequences.allSatisfy({ $0.targetVocabulary != nil }) else {
                 throw Diagnostic(.invalidDeclaration("predict needs targets that are symbols of a vocabulary"), at: expression.range)
             }
-            return .string
+            return (.string, .predict(try modelRef(model), try resolve(sequence)))
+        case .resolved:
+            preconditionFailure("an expression is checked once")
         case .negate, .binary, .call, .index:
-            preconditionFailure("operandType of an enclosing expression")
+            preconditionFailure("checkedOperand of an enclosing expression")
         }
     }
 
     /// A name, or a member of a model, a sequence or a series.
-    private func pathType(_ path: [Identifier]) throws -> ValueType {
+    private func checkedPath(_ path: [Identifier]) throws -> (ValueType, ResolvedOperand) {
         let value = try lookup(path[0])
+        let name = path[0].name
         if path.count == 1 {
-            if case let .value(type) = value { return type }
-            return .declaration(value.kindDescription)
+            switch value {
+            case let .value(type): return (type, .binding(BindingRef(name: name, slot: symbols.slot(of: name)!)))
+            case .model: return (.declaration(value.kindDescription), .model(try modelRef(path[0])))
+            default: return (.declaration(value.kindDescription), .declaration(name, value))
+            }
         }
         let member = memberName(path)
         let range = path[1].range.union(path[path.count - 1].range)
         switch value {
         case let .model(configuration):
-            if let shape = configuration.parameterShapes.first(where: { $0.name == member }) {
-                return .matrix(rows: shape.rows, cols: shape.cols)
+            let model = try modelRef(path[0])
+            if let index = configuration.parameterShapes.firstIndex(where: { $0.name == member }) {
+                let shape = configuration.parameterShapes[index]
+                return (.matrix(rows: shape.rows, cols: shape.cols), .parameter(model, ParameterRef(name: member, index: index)))
             }
             if let slot = configuration.stateSlots.first(where: { $0.name == member }) {
-                return .matrix(rows: 1, cols: slot.width)
+                return (.matrix(rows: 1, cols: slot.width), .initialState(model, slot))
             }
             // The last pass's values have a row per step, known only when it has run.
             switch member {
-            case "losses": return .matrix(rows: 1, cols: nil)
-            case "s": return .matrix(rows: nil, cols: configuration.stateWidth)
-            case "o", "y": return .matrix(rows: nil, cols: configuration.outputSize)
-            case _ where configuration.traceMemberNames.contains(member): return .matrix(rows: nil, cols: configuration.hiddenSize)
+            case "losses": return (.matrix(rows: 1, cols: nil), .losses(model))
+            case "s": return (.matrix(rows: nil, cols: configuration.stateWidth), .traceMember(model, member))
+            case "o", "y": return (.matrix(rows: nil, cols: configuration.outputSize), .traceMember(model, member))
+            case _ where configuration.traceMemberNames.contains(member):
+                return (.matrix(rows: nil, cols: configuration.hiddenSize), .traceMember(model, member))
             default:
                 let names = configuration.memberNames + configuration.traceMemberNames
-                throw Diagnostic(.unknownParameter(model: path[0].name, member, suggestion: closestMatch(to: member, in: names)), at: range)
+                throw Diagnostic(.unknownParameter(model: name, member, suggestion: closestMatch(to: member, in: names)), at: range)
             }
         case let .sequence(data):
             guard sequenceMembers.contains(member) else {
                 throw Diagnostic(.expected("'inputs' or 'targets' after a sequence", found: "'\(member)'"), at: range)
             }
-            let (rows, cols) = member == "inputs" ? (data.example.inputCount, data.inputWidth) : (data.example.targetCount, data.targetWidth)
-            try Self.requireBounded(rows, cols, "\(path[0].name).\(member)", at: range)
-            return .matrix(rows: rows, cols: cols)
+            let inputs = member == "inputs"
+            let (rows, cols) = inputs ? (data.example.inputCount, data.inputWidth) : (data.example.targetCount, data.targetWidth)
+            try Self.requireBounded(rows, cols, "\(name).\(member)", at: range)
+            return (.matrix(rows: rows, cols: cols), .sequenceMember(data, inputs: inputs))
         case let .series(series):
             guard member == "values" else {
                 throw Diagnostic(.expected("'values' after a series", found: "'\(member)'"), at: range)
             }
-            return .matrix(rows: series.values.rows, cols: 1)
+            return (.matrix(rows: series.values.rows, cols: 1), .matrix(series.values))
         default:
-            throw Diagnostic(.expected("nothing after \(value.kindDescription) '\(path[0].name)'", found: "'.\(member)'"), at: range)
+            throw Diagnostic(.expected("nothing after \(value.kindDescription) '\(name)'", found: "'.\(member)'"), at: range)
         }
     }
 

@@ -128,7 +128,7 @@ public struct Checker {
         case let .model(name, cell, entries, blockRange):
             let configuration = try checkModel(name, cell: cell, entries: entries, blockRange: blockRange)
             declare(name.name, .model(configuration))
-            return .model(name: name.name, configuration)
+            return .model(ModelRef(name: name.name, slot: symbols.slot(of: name.name)!), configuration)
         case let .set(path, value):
             return try checkSet(path, value)
         case let .loss(name, kind):
@@ -140,26 +140,24 @@ public struct Checker {
         case let .optimizer(name, kind, entries):
             let settings = try checkOptimizer(kind, entries)
             declare(name.name, .optimizer(settings))
-            return .optimizer(name: name.name, settings)
+            return .optimizer(OptimizerRef(name: name.name, slot: symbols.slot(of: name.name)!, settings: settings))
         case let .forward(model, sequence, loss):
             let (configuration, _) = try checkFit(model, sequence)
             let lossKind = try loss.map { try lookupLoss($0) } ?? defaultLoss(for: configuration.readout)
-            return .forward(model: model.name, sequence: try resolve(sequence), loss: lossKind)
+            return .forward(model: try modelRef(model), sequence: try resolve(sequence), loss: lossKind)
         case let .backward(model, sequence, loss, truncation):
             _ = try checkFit(model, sequence)
             let lossKind = try lookupLoss(loss)
-            return .backward(model: model.name, sequence: try resolve(sequence), loss: lossKind,
+            return .backward(model: try modelRef(model), sequence: try resolve(sequence), loss: lossKind,
                              truncation: try checkTruncation(truncation))
         case let .show(expression):
-            try checkExpression(expression)
-            return .show(expression)
+            return .show(try checkExpression(expression).expression)
         case let .expression(expression):
-            try checkExpression(expression)
-            return .expression(expression)
+            return .expression(try checkExpression(expression).expression)
         case let .flow(model, sequence):
             _ = try lookupSequence(sequence)
             _ = try checkFit(model, sequence)
-            return .flow(model: model.name, sequence: try resolve(sequence))
+            return .flow(model: try modelRef(model), sequence: try resolve(sequence))
         case let .decompose(model, sequence, loss, at, parameter):
             let data = try lookupSequence(sequence)
             let (configuration, _) = try checkFit(model, sequence)
@@ -178,17 +176,17 @@ public struct Checker {
                     throw Diagnostic(.stepOutOfRange("step", value: t, allowed: allowed), at: at.range)
                 }
             }
-            return .decompose(model: model.name, sequence: try resolve(sequence), loss: lossKind, at: at.map { Int($0.value) }, parameter: parameter.name)
+            return .decompose(model: try modelRef(model), sequence: try resolve(sequence), loss: lossKind, at: at.map { Int($0.value) }, parameter: parameter.name)
         case let .compare(model, sequence, loss, truncation):
             _ = try checkFit(model, sequence)
-            return .compare(model: model.name, sequence: try resolve(sequence), loss: try lookupLoss(loss), truncation: try checkTruncation(truncation))
+            return .compare(model: try modelRef(model), sequence: try resolve(sequence), loss: try lookupLoss(loss), truncation: try checkTruncation(truncation))
         case let .gates(model, sequence):
             _ = try lookupSequence(sequence)
             let (configuration, _) = try checkFit(model, sequence)
             guard configuration.cell != .rnn else {
                 throw Diagnostic(.invalidDeclaration("model \(model.name) is a vanilla RNN: it has no gates (show \(model.name).s shows its states)"), at: model.range)
             }
-            return .gates(model: model.name, sequence: try resolve(sequence))
+            return .gates(model: try modelRef(model), sequence: try resolve(sequence))
         case let .trace(model, sequence, loss, path):
             _ = try lookupSequence(sequence)
             let (configuration, _) = try checkFit(model, sequence)
@@ -199,20 +197,22 @@ public struct Checker {
                 else if path.value.hasSuffix(".tex") { export = TraceExport(path: path.value, format: .latex) }
                 else { throw Diagnostic(.invalidDeclaration("trace writes Markdown (.md) or LaTeX (.tex); '\(path.value)' is neither"), at: path.range) }
             }
-            return .trace(model: model.name, sequence: try resolve(sequence), loss: try lookupLoss(loss), export: export)
+            return .trace(model: try modelRef(model), sequence: try resolve(sequence), loss: try lookupLoss(loss), export: export)
         case let .plot(expression):
-            try checkPlot(try checkExpression(expression), expression.range)
-            return .plot(expression)
+            let checked = try checkExpression(expression)
+            try checkPlot(checked.type, expression.range)
+            return .plot(checked.expression)
         case let .binding(name, expression):
-            declare(name.name, .value(try checkExpression(expression)))
-            return .binding(name: name.name, expression)
+            let checked = try checkExpression(expression)
+            declare(name.name, .value(checked.type))
+            return .binding(BindingRef(name: name.name, slot: symbols.slot(of: name.name)!), checked.expression)
         case let .gradcheck(model, sequence, loss):
             _ = try lookupSequence(sequence)
             _ = try checkFit(model, sequence)
-            return .gradcheck(model: model.name, sequence: try resolve(sequence), loss: try lookupLoss(loss))
+            return .gradcheck(model: try modelRef(model), sequence: try resolve(sequence), loss: try lookupLoss(loss))
         case let .jacobian(model, sequence, from, to):
             let (t, k) = try checkJacobianSteps(model, sequence, from, to)
-            return .jacobian(model: model.name, sequence: try resolve(sequence), t: t, k: k)
+            return .jacobian(model: try modelRef(model), sequence: try resolve(sequence), t: t, k: k)
         case let .train(model, sequence, loss, optimizer, epochs, options):
             _ = try checkFit(model, sequence)
             let lossKind = try lookupLoss(loss)
@@ -253,20 +253,21 @@ public struct Checker {
                     validation = try resolve(name)
                 }
             }
-            return .train(model: model.name, sequence: try resolve(sequence), loss: lossKind, optimizer: OptimizerRef(name: optimizer.name, settings: settings),
+            return .train(model: try modelRef(model), sequence: try resolve(sequence), loss: lossKind, optimizer: OptimizerRef(name: optimizer.name, slot: symbols.slot(of: optimizer.name)!, settings: settings),
                           options: training, reportEvery: reportEvery, validation: validation)
         case let .expect(left, op, right, tolerance):
-            try checkComparison(try checkExpression(left), op, try checkExpression(right), statement.range)
+            let (checkedLeft, checkedRight) = (try checkExpression(left), try checkExpression(right))
+            try checkComparison(checkedLeft.type, op, checkedRight.type, statement.range)
             if let tolerance, tolerance.value < 0 {
                 throw Diagnostic(.valueOutOfRange("tolerance", value: tolerance.text, allowed: "0 or more"), at: tolerance.range)
             }
-            return .expect(left, op, right, tolerance: tolerance?.value)
+            return .expect(checkedLeft.expression, op, checkedRight.expression, tolerance: tolerance?.value)
         case let .save(model, path):
             _ = try lookupModel(model)
-            return .save(model: model.name, path: path.value)
+            return .save(model: try modelRef(model), path: path.value)
         case let .load(model, path):
             _ = try lookupModel(model)
-            return .load(model: model.name, path: path.value)
+            return .load(model: try modelRef(model), path: path.value)
         }
     }
 
@@ -310,6 +311,12 @@ public struct Checker {
 
     private func wrongKind(_ name: Identifier, _ value: SymbolValue, _ expected: String) -> Diagnostic {
         Diagnostic(.wrongKind(name.name, actual: value.kindDescription, expected: expected), at: name.range)
+    }
+
+    /// A declared model's name and slot.
+    func modelRef(_ name: Identifier) throws -> ModelRef {
+        _ = try lookupModel(name)
+        return ModelRef(name: name.name, slot: symbols.slot(of: name.name)!)
     }
 
     func lookupModel(_ name: Identifier) throws -> ModelConfiguration {

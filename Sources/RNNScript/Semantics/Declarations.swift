@@ -154,9 +154,13 @@ public enum SymbolValue: Equatable, Sendable {
 }
 
 /// The declared names, in declaration order (a redeclaration replaces the old value).
+/// A name's position in that order is its slot: where the session keeps what
+/// the name holds at run time (a model's parameters, a `let` binding's value),
+/// so checked cells refer to slots and the interpreter looks up no names.
 public struct SymbolTable: Equatable, Sendable {
     public private(set) var values: [String: SymbolValue] = [:]
     public private(set) var order: [String] = []
+    private var positions: [String: Int] = [:]
     /// The precision of models declared from here on (`precision float32`).
     public var precision: Precision = .float64
 
@@ -165,9 +169,15 @@ public struct SymbolTable: Equatable, Sendable {
     public subscript(name: String) -> SymbolValue? { values[name] }
 
     public mutating func declare(_ name: String, _ value: SymbolValue) {
-        if values[name] == nil { order.append(name) }
+        if values[name] == nil {
+            positions[name] = order.count
+            order.append(name)
+        }
         values[name] = value
     }
+
+    /// The slot of a declared name (it keeps it when redeclared).
+    public func slot(of name: String) -> Int? { positions[name] }
 
     public var names: [String] { order }
 }

@@ -68,6 +68,9 @@ public struct Expression: Equatable, Sendable {
         /// `x[i]`, `x[i, j]`, `x[:, j]` (nil is `:`).
         case index(Expression, [Expression?])
         case literal(Literal)
+        /// A leaf as the checker resolved it (the parser never makes one): the
+        /// interpreter evaluates only resolved leaves, numbers and strings.
+        case resolved(ResolvedOperand)
     }
     public let kind: Kind
     public let range: SourceRange
@@ -124,7 +127,7 @@ extension Expression.Kind {
     /// The sub-expressions, in evaluation order.
     var children: [Expression] {
         switch self {
-        case .number, .string, .symbol, .path, .gradient, .loss, .predict, .gradcheck, .jacobian, .literal: return []
+        case .number, .string, .symbol, .path, .gradient, .loss, .predict, .gradcheck, .jacobian, .literal, .resolved: return []
         case let .call(_, arguments): return arguments
         case let .negate(operand): return [operand]
         case let .binary(_, left, right): return [left, right]
