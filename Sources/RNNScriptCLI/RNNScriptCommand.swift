@@ -40,6 +40,10 @@ public struct RNNScriptCommand: ParsableCommand {
     @Flag(name: .long, help: "Only parse and check FILE (names, shapes, data files); run nothing.")
     public var check = false
 
+    @Flag(name: .long, help: ArgumentHelp("Draw networks (draw) with ASCII only.",
+                                          discussion: "Also the default on a terminal whose locale is not UTF-8; piped output is always UTF-8, so it is the same bytes everywhere."))
+    public var ascii = false
+
     public init() {}
 
     /// Prepares the standard streams and signals (see `Terminal.prepare`), then runs.
@@ -59,7 +63,7 @@ public struct RNNScriptCommand: ParsableCommand {
         if check && (file == nil || interactive) {
             throw ValidationError("--check needs a script and no -i")
         }
-        let status = Driver(json: json, reportPath: report, timing: timing, checkOnly: check).run(file: file, interactive: interactive || file == nil)
+        let status = Driver(json: json, reportPath: report, timing: timing, checkOnly: check, ascii: ascii).run(file: file, interactive: interactive || file == nil)
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 }
@@ -70,6 +74,7 @@ struct Driver {
     var reportPath: String? = nil
     var timing = false
     var checkOnly = false
+    var ascii = false
 
     func run(file: String?, interactive: Bool) -> RunStatus {
         let host = FileHost(baseDirectory: "", showProgress: Terminal.isTerminal(STDERR_FILENO) && !json)
@@ -77,6 +82,7 @@ struct Driver {
         let runner = ScriptRunner(
             host: host, format: json ? .json : .text, useColor: Terminal.colorAllowed(STDERR_FILENO),
             output: Terminal.write, errors: Terminal.writeError)
+        runner.asciiDrawings = ascii || (Terminal.isTerminal(STDOUT_FILENO) && !Terminal.localeIsUTF8())
         // In a session Ctrl-C stops training (and clears the line at the prompt);
         // a plain script run keeps the default: Ctrl-C ends it.
         if interactive { installInterruptHandler() }

@@ -101,6 +101,17 @@ enum Terminal {
 
     static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
 
+    /// Whether the locale's character set is UTF-8: the first of LC_ALL,
+    /// LC_CTYPE and LANG that is set names it (none set is the C locale).
+    static func localeIsUTF8() -> Bool {
+        for name in ["LC_ALL", "LC_CTYPE", "LANG"] {
+            guard let value = getenv(name).map({ String(cString: $0) }), !value.isEmpty else { continue }
+            let lowered = value.lowercased()
+            return lowered.contains("utf-8") || lowered.contains("utf8")
+        }
+        return false
+    }
+
     /// Colour only for a terminal, with TERM not "dumb" and NO_COLOR unset.
     static func colorAllowed(_ fd: Int32) -> Bool {
         guard isTerminal(fd), getenv("NO_COLOR") == nil else { return false }

@@ -82,7 +82,7 @@ struct CommandLineTests {
         let result = try runBinary(["--json", "examples/bptt.rnn"])
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.count == 25)  // 24 cells and the summary
+        #expect(lines.count == 27)  // 26 cells and the summary
         #expect(lines.last == "{\"kind\":\"summary\",\"passed\":2,\"failed\":0}")
         let forward = try #require(lines.first { $0.contains("\"kind\":\"forward\"") })
         let object = try #require(try JSONSerialization.jsonObject(with: Data(forward.utf8)) as? [String: Any])
@@ -116,7 +116,7 @@ struct CommandLineTests {
     @Test("piped stdin after -i runs statements with the file's state") func pipedInteractive() throws {
         let result = try runBinary(["-i", "examples/bptt.rnn"], stdin: "show net.W\nshow shape(net.U)\n")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("[25] show net.W"))
+        #expect(result.stdout.contains("[27] show net.W"))
         #expect(result.stdout.contains("shape(net.U)  (1×2)"))
         // No prompt or escape codes when stdin is not a terminal.
         #expect(!result.stdout.contains("rnn>"))

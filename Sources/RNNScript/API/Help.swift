@@ -96,6 +96,11 @@ public enum Help {
             trace M on S with L (to "FILE.md"|"FILE.tex") — a_t, s_t, o_t, ŷ_t, L_t, then the δ's and each step's terms
               of ∂L/∂V, ∂L/∂W, ∂L/∂U from the formulas; 'to' also writes Markdown or LaTeX (one-layer vanilla RNN).
             """,
+        "draw": """
+            draw M — the folded network (x_t, s_t, ŷ_t with U, W, V); draw M on S — unrolled over S's steps with its symbols
+              (long sequences: the first 2 steps, …, the last 2); draw M cell — inside one cell (LSTM: the gates, ⊙, + and
+              the cell state's conveyor belt; GRU: r, z, n). Boxes in the terminal (--ascii for ASCII), SVG in --report.
+            """,
         "plot": "plot EXPR — a vector draws a sparkline (an SVG line in the report), a matrix a shaded heat map: plot net.losses, plot net.W.",
         "rnn": "rnn: a_t = x_t U + s_{t-1} W + b;  s_t = σ(a_t);  ŷ_t = O(s_t V + c).",
         "lstm": """

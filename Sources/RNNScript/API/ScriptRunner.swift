@@ -36,6 +36,8 @@ public final class ScriptRunner {
     private let renderer: DiagnosticRenderer
     /// Cells run so far (numbers continue across REPL entries).
     public private(set) var cellCount = 0
+    /// Draw networks with ASCII only (the CLI's `--ascii`, or a terminal whose locale is not UTF-8).
+    public var asciiDrawings = false
     /// When set, every cell is also added to this HTML notebook.
     public var report: HTMLReport?
     /// The source of every entry and file that ran without an error, in order:
@@ -209,7 +211,7 @@ public final class ScriptRunner {
             }
             switch format {
             case .text:
-                output(TextRenderer().renderSource(cell: cellCount, source: text) + TextRenderer().render(result) + "\n")
+                output(TextRenderer().renderSource(cell: cellCount, source: text) + TextRenderer(asciiDrawings: asciiDrawings).render(result) + "\n")
             case .json:
                 output(JSONRenderer().render(cell: cellCount, line: line, source: text, kind: cell.statement.kindName, result: result))
             }

@@ -30,6 +30,8 @@ public enum CellResult: Sendable {
     case gates(GatesReport)
     case trace(TraceReport)
     case plot(PlotReport)
+    /// `draw`: a picture of the network (boxes in the terminal, SVG in the report).
+    case drawing(model: String, NetworkDrawing)
     case saved(model: String, path: String)
     case loaded(model: String, path: String)
 }

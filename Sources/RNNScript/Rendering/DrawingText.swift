@@ -12,13 +12,13 @@
 /// Operations (⊙, +, tanh) have rounded corners, "…" has no box. With
 /// `ascii: true` only ASCII is written (`+-|`, `^ v < >`, `(.)` for ⊙, `y^`
 /// for ŷ, `sigma` for σ). Lines have no trailing spaces and the text ends
-/// without a newline. A layout wider than 80 columns shortens the longest
+/// without a newline. A layout wider than `maximumWidth` shortens the longest
 /// node labels (with "…") until it fits or they are 4 characters: the folded
-/// pictures, the cells and unrolled pictures of up to 6 drawn columns (the
-/// 3 + … + 2 of a long sequence included) fit; 7 or 8 steps of a sequence
-/// may draw wider.
+/// pictures, the cells and unrolled pictures (at most 5 drawn step columns,
+/// the 2 + … + 2 of a long sequence included) fit.
 public enum DrawingText {
-    public static let maximumWidth = 80
+    /// 80 columns less the notebook's indent of 4.
+    public static let maximumWidth = 76
 
     public static func render(_ drawing: NetworkDrawing, ascii: Bool) -> String {
         let glyphs = ascii ? Glyphs.ascii : Glyphs.unicode

@@ -75,6 +75,8 @@ public final class HTMLReport {
                                   xLabel: symbol == "k" ? "k (the state the path starts from)" : "t (the loss term)", yLabel: "Frobenius norm")]
         case let .forward(r):
             return [predictionTable(r)]
+        case let .drawing(_, drawing):
+            return [DrawingSVG.render(drawing)]
         default:
             return []
         }

@@ -206,6 +206,17 @@ public struct JSONRenderer {
             case let .line(values): return .object([("label", .string(r.label)), ("kind", .string("line")), ("values", .array(values.map(JSON.number)))])
             case let .heatmap(m): return .object([("label", .string(r.label)), ("kind", .string("heatmap")), ("matrix", matrix(m))])
             }
+        case let .drawing(model, drawing):
+            return .object([
+                ("model", .string(model)), ("title", .string(drawing.title)),
+                ("nodes", .array(drawing.nodes.map { node in .object([
+                    ("id", .string(node.id)), ("label", .string(node.label)), ("role", .string(node.role.rawValue)),
+                    ("column", .number(Double(node.column))), ("row", .number(Double(node.row))),
+                ]) })),
+                ("edges", .array(drawing.edges.map { edge in .object([
+                    ("from", .string(edge.from)), ("to", .string(edge.to)), ("label", .string(edge.label)),
+                ]) })),
+            ])
         case let .saved(model, path), let .loaded(model, path):
             return .object([("model", .string(model)), ("path", .string(path))])
         }

@@ -5,7 +5,10 @@ import RNNRuntime
 public struct TextRenderer {
     static let indent = "    "
 
-    public init() {}
+    /// Draw networks with ASCII only (`--ascii`, or a terminal whose locale is not UTF-8).
+    public var asciiDrawings = false
+
+    public init(asciiDrawings: Bool = false) { self.asciiDrawings = asciiDrawings }
 
     /// The cell's source, each line after the first aligned under the first.
     public func renderSource(cell number: Int, source: String) -> String {
@@ -24,9 +27,11 @@ public struct TextRenderer {
         return lines.map { $0.isEmpty ? "" : Self.indent + $0 }.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
     }
 
-    /// The result without the notebook indentation (for the HTML report).
+    /// The result without the notebook indentation (for the HTML report,
+    /// where a drawing is its SVG and the text only its title).
     func plain(_ result: CellResult) -> String {
-        body(result).map { line in
+        if case let .drawing(_, drawing) = result { return drawing.title }
+        return body(result).map { line in
             var line = Substring(line)
             while line.last == " " { line = line.dropLast() }
             return String(line)
@@ -131,6 +136,7 @@ public struct TextRenderer {
         case let .gates(report): return gatesLines(report)
         case let .trace(report): return traceLines(report)
         case let .plot(report): return plotLines(report)
+        case let .drawing(_, drawing): return DrawingText.render(drawing, ascii: asciiDrawings).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         case let .saved(model, path):
             return ["saved \(model) to \(path)"]
         case let .loaded(model, path):

@@ -39,6 +39,8 @@ public enum CheckedStatement: Equatable, Sendable {
     case gates(model: ModelRef, sequence: SequenceRef)
     case trace(model: ModelRef, sequence: SequenceRef, loss: LossKind, export: TraceExport?)
     case plot(Expression)
+    /// `draw`: the picture, made from the model's shape (and the sequence's symbols) when checked.
+    case draw(model: ModelRef, NetworkDrawing)
     case binding(BindingRef, Expression)
     case expression(Expression)
 
@@ -72,6 +74,7 @@ public enum CheckedStatement: Equatable, Sendable {
         case .gates: return "gates"
         case .trace: return "trace"
         case .plot: return "plot"
+        case .draw: return "draw"
         case .binding: return "let"
         case .expression: return "expression"
         }

@@ -202,6 +202,19 @@ public struct Checker {
             let checked = try checkExpression(expression)
             try checkPlot(checked.type, expression.range)
             return .plot(checked.expression)
+        case let .draw(model, view):
+            let configuration = try lookupModel(model)
+            switch view {
+            case .folded:
+                return .draw(model: try modelRef(model), .folded(configuration))
+            case .cell:
+                return .draw(model: try modelRef(model), .cell(configuration.cell, activation: configuration.activation))
+            case let .unrolled(sequence):
+                let data = try lookupSequence(sequence)
+                _ = try checkFit(model, sequence)
+                let (inputs, targets) = NetworkDrawing.stepLabels(data, configuration.outputs)
+                return .draw(model: try modelRef(model), .unrolled(configuration, inputs: inputs, targets: targets))
+            }
         case let .binding(name, expression):
             let checked = try checkExpression(expression)
             declare(name.name, .value(checked.type))

@@ -90,7 +90,7 @@ public struct NetworkDrawing: Equatable, Sendable {
     }
 
     /// An unrolled picture draws every step of a sequence up to this many.
-    public static let maximumDrawnSteps = 8
+    public static let maximumDrawnSteps = 5
 }
 
 // MARK: - Parameter names on the arrows
@@ -109,9 +109,10 @@ extension NetworkDrawing {
         (configuration.layers > 1 ? "layer\(layer + 1)." : "") + "s" + suffix
     }
 
-    /// A state's label: `s_t`, or `s_t^(2)` for layer 2 of a stack.
+    /// A state's label: `s_t`, or `s_t^2` for layer 2 of a stack (short, so
+    /// five steps of a stack fit a terminal).
     static func stateLabel(_ base: String, layer: Int, _ configuration: ModelConfiguration) -> String {
-        configuration.layers > 1 ? base + "^(\(layer + 1))" : base
+        configuration.layers > 1 ? base + "^\(layer + 1)" : base
     }
 
     /// "(rnn, 2 layers, input 4, hidden 3, output 4, softmax)".
@@ -153,11 +154,11 @@ extension NetworkDrawing {
 extension NetworkDrawing {
     /// The steps an unrolled picture draws for a sequence of `count` steps
     /// (1-based), nil standing for the left-out middle: every step up to
-    /// `maximumDrawnSteps` (8); beyond that the first 3 steps, an ellipsis,
+    /// `maximumDrawnSteps` (5); beyond that the first 2 steps, an ellipsis,
     /// and the last 2.
     public static func drawnSteps(_ count: Int) -> [Int?] {
         if count <= maximumDrawnSteps { return count > 0 ? (1...count).map { $0 } : [] }
-        return [1, 2, 3, nil, count - 1, count]
+        return [1, 2, nil, count - 1, count]
     }
 
     /// The network unrolled over a sequence: one column per step, the
@@ -170,7 +171,7 @@ extension NetworkDrawing {
     /// is one output, after the last step, and its target is the last of
     /// `targets` (which may then hold just that one).
     ///
-    /// Sequences longer than 8 steps draw their first 3 steps, an ellipsis
+    /// Sequences longer than 5 steps draw their first 2 steps, an ellipsis
     /// column ("…", role `.ellipsis`, one per layer, its arrows labelled W like
     /// the steps it stands for), and their last 2 steps.
     ///
@@ -359,5 +360,38 @@ extension NetworkDrawing {
         ]
         return NetworkDrawing(title: "inside a gru cell: h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}, r ⊙ (h_{t−1} W_n) into n",
                               nodes: nodes, edges: edges)
+    }
+}
+
+// MARK: - Labels from a sequence
+
+extension NetworkDrawing {
+    /// The labels of a sequence's steps in an unrolled picture: each input's
+    /// and each target's symbol as the script writes it (`'d'`, `<stop>`,
+    /// white space made visible), a number for a width-1 series, else "" (the
+    /// input) or "y_t" (the target); nil where a step has no target.
+    static func stepLabels(_ data: SequenceData, _ placement: OutputPlacement) -> (inputs: [String], targets: [String?]) {
+        let example = data.example
+        let steps = example.stepCount(placement)
+        func symbol(_ vocabulary: Vocabulary, _ i: Int) -> String {
+            switch vocabulary.kinds[i] {
+            case .character: return "'\(vocabulary.display(i))'"
+            case .word: return "\"\(vocabulary.display(i))\""
+            case .token: return vocabulary.display(i)
+            }
+        }
+        let numericInputs = data.inputVocabulary == nil && data.inputWidth == 1 ? example.inputs : nil
+        let numericTargets = data.targetVocabulary == nil && data.targetWidth == 1 ? example.targets : nil
+        let inputs = (0..<steps).map { t -> String in
+            guard t < example.inputCount else { return "" }
+            if let vocabulary = data.inputVocabulary, let symbols = data.inputSymbols { return symbol(vocabulary, symbols[t]) }
+            return numericInputs.map { NumberFormatting.general($0[t, 0]) } ?? ""
+        }
+        let targets = (0..<steps).map { t -> String? in
+            guard let index = example.targetIndex(atStep: t, placement) else { return nil }
+            if let vocabulary = data.targetVocabulary, let classes = data.targetClasses { return symbol(vocabulary, classes[index]) }
+            return numericTargets.map { NumberFormatting.general($0[index, 0]) } ?? "y\(t + 1)"
+        }
+        return (inputs, targets)
     }
 }

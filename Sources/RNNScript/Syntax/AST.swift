@@ -136,6 +136,14 @@ extension Expression.Kind {
     }
 }
 
+/// Which picture `draw` makes: the folded network, the network unrolled over
+/// a sequence's steps, or the inside of one cell.
+public enum DrawView: Equatable, Sendable {
+    case folded
+    case unrolled(Identifier)
+    case cell
+}
+
 public enum BinaryOperator: String, Equatable, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", matmul = "@"
 }
@@ -320,6 +328,8 @@ public struct Statement: Equatable, Sendable {
         case trace(model: Identifier, sequence: Identifier, loss: Identifier, path: StringLiteral?)
         /// `plot EXPR`: a line for a vector, a heat map for a matrix.
         case plot(Expression)
+        /// `draw M`, `draw M on S`, `draw M cell`: a picture of the network.
+        case draw(model: Identifier, view: DrawView)
         /// `let NAME = EXPR`: a value computed once and named.
         case binding(Identifier, Expression)
         /// A bare expression: its value is shown.

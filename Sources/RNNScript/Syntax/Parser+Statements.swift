@@ -254,6 +254,15 @@ extension Parser {
         return .trace(model: model, sequence: sequence, loss: loss, path: path)
     }
 
+    /// draw-statement ::= 'draw' IDENTIFIER ('on' IDENTIFIER | 'cell')?
+    mutating func parseDrawStatement() throws -> Statement.Kind {
+        try expect(.draw)
+        let model = try parseIdentifier("a model name")
+        if match(.on) { return .draw(model: model, view: .unrolled(try parseIdentifier("a sequence name"))) }
+        if match(.cell) { return .draw(model: model, view: .cell) }
+        return .draw(model: model, view: .folded)
+    }
+
     /// plot-statement ::= 'plot' expression
     mutating func parsePlotStatement() throws -> Statement.Kind {
         try expect(.plot)

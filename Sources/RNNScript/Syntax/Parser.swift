@@ -174,7 +174,7 @@ public struct Parser {
     static let statementKeywords: Set<Keyword> = [
         .seed, .vocab, .sequence, .model, .set, .optimizer, .forward, .backward, .show,
         .gradcheck, .jacobian, .train, .expect, .save, .load, .precision, .series, .dataset, .split, .sample, .let,
-        .flow, .decompose, .compare, .gates, .trace, .plot,
+        .flow, .decompose, .compare, .gates, .trace, .plot, .draw,
     ]
 
     // MARK: - script, statement
@@ -212,7 +212,8 @@ public struct Parser {
     ///             | backward-statement | show-statement | gradcheck-statement | jacobian-statement
     ///             | train-statement | sample-statement | expect-statement | save-statement
     ///             | load-statement | let-statement | flow-statement | decompose-statement
-    ///             | compare-statement | gates-statement | trace-statement | plot-statement | expression
+    ///             | compare-statement | gates-statement | trace-statement | plot-statement
+    ///             | draw-statement | expression
     mutating func parseStatement() throws -> Statement {
         let start = current.range.start
         let kind: Statement.Kind
@@ -230,6 +231,7 @@ public struct Parser {
         case .keyword(.gates): kind = try parseGatesStatement()
         case .keyword(.trace): kind = try parseTraceStatement()
         case .keyword(.plot): kind = try parsePlotStatement()
+        case .keyword(.draw): kind = try parseDrawStatement()
         case .keyword(.vocab): kind = try parseVocabDeclaration()
         case .keyword(.sequence): kind = try parseSequenceDeclaration()
         case .keyword(.model): kind = try parseModelDeclaration()

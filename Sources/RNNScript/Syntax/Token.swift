@@ -10,14 +10,14 @@ public enum Keyword: String, CaseIterable, Sendable {
     case train, `for`, epochs, truncate, window, clip, value, norm, report
     case expect, within, save, load
     case precision, series, dataset, split, sample, predict, `let`
-    case flow, decompose, compare, gates, trace, plot
+    case flow, decompose, compare, gates, trace, plot, draw
 }
 
 /// Words with a meaning in one place of the grammar only. They are lexed as
 /// identifiers, so they stay usable as names (`vocab chars = …`).
 public enum ContextualWord: String, CaseIterable, Sendable {
     case chars, words, tags, labels, of, tagged, labelled, file, lines, csv, column
-    case windows, size, batch, shuffle, validate, into, at, shuffled, length, until, temperature, normalized, log, parts
+    case windows, size, batch, shuffle, validate, into, at, shuffled, length, until, temperature, normalized, log, parts, cell
 }
 
 public enum TokenKind: Equatable, Sendable {
