@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RNNRuntime
 @testable import RNNScript
 
 /// Issue 13's forms (SPEC §7) that are in: `forward M on S with L`, the
@@ -274,5 +275,44 @@ struct LectureFormsTests {
         let noBias = runScript(Self.deep.replacingOccurrences(of: "init uniform", with: "bias off; init uniform")
                                + "\nloss xent = cross_entropy\ndecompose net on deep with xent at 4 for b")
         #expect(noBias.status == .scriptError, "\(noBias.output)")
+    }
+
+    @Test("plot Y1, Y2 against X: the curves over X's values in text, JSON and the report")
+    func plotAgainst() throws {
+        let script = "let a = linspace(-2, 2, 5)\nplot tanh(a), 1 - tanh(a) * tanh(a) against a"
+        let text = runScript(script)
+        #expect(text.status == .ok, "\(text.errors)")
+        #expect(text.output.contains("5 points, a from -2.0000 to 2.0000\n    tanh(a): from -0.9640 to 0.9640\n"), "\(text.output)")
+        #expect(text.output.contains("1 - tanh(a) * tanh(a): from 0.0707 to 1.0000"), "\(text.output)")
+        let run = InstrumentTests.run(script)
+        let result = run.result("plot tanh(a), 1 - tanh(a) * tanh(a) against a")
+        #expect(result["kind"] as? String == "curves")
+        let x = result["x"] as? [String: Any]
+        #expect(x?["label"] as? String == "a" && (x?["values"] as? [Double]) == [-2, -1, 0, 1, 2])
+        let curves = result["curves"] as? [[String: Any]] ?? []
+        let derivative = curves.count == 2 ? curves[1]["values"] as? [Double] ?? [] : []
+        let expected = [-2.0, -1, 0, 1, 2].map { 1 - Math.tanh($0) * Math.tanh($0) }
+        #expect(derivative.count == 5 && zip(derivative, expected).allSatisfy { abs($0 - $1) <= 1e-15 })
+        let runner = ScriptRunner(host: TestHost(), output: { _ in }, errors: { _ in })
+        let report = HTMLReport(title: "curves")
+        runner.report = report
+        #expect(runner.run(SourceFile(name: "c.rnn", text: script)) == .ok)
+        let html = report.render()
+        // The let's heat map, then the chart with a on the x-axis.
+        #expect(report.figureCount == 2 && html.contains(">a</text>") && html.contains("1 - tanh(a) * tanh(a)"))
+    }
+
+    @Test("plot … against: lengths, shapes and the x values are checked, at the expression")
+    func plotAgainstErrors() {
+        // linspace's length is a value: the lengths meet when the plot runs.
+        let lengths = runScript("let a = linspace(-2, 2, 5)\nplot tanh(a) against linspace(0, 1, 4)")
+        #expect(lengths.status == .runtimeError && lengths.errors.contains("test.rnn:2:6: error")
+                && lengths.errors.contains("every curve needs 4 values, as many as the x values; tanh(a) has 5"), "\(lengths.errors)")
+        let matrix = runScript("plot [[1, 2], [3, 4]], [1, 2]")
+        #expect(matrix.status == .scriptError && matrix.errors.contains("2×2 matrix"), "\(matrix.errors)")
+        let decreasing = runScript("plot [1, 2, 3] against [3, 2, 1]")
+        #expect(decreasing.status == .runtimeError && decreasing.errors.contains("finite and increasing"), "\(decreasing.errors)")
+        let text = runScript("plot [[1, 2, 3]] against [1, 2]")
+        #expect(text.status == .scriptError && text.errors.contains("the x values (2); this has 3"), "\(text.errors)")
     }
 }

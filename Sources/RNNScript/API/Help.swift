@@ -101,7 +101,10 @@ public enum Help {
               (long sequences: the first 2 steps, …, the last 2); draw M cell — inside one cell (LSTM: the gates, ⊙, + and
               the cell state's conveyor belt; GRU: r, z, n). Boxes in the terminal (--ascii for ASCII), SVG in --report.
             """,
-        "plot": "plot EXPR — a vector draws a sparkline (an SVG line in the report), a matrix a shaded heat map: plot net.losses, plot net.W.",
+        "plot": """
+            plot EXPR — a vector draws a sparkline (an SVG line in the report), a matrix a shaded heat map: plot net.losses, plot net.W.
+              plot Y1, Y2, … against X — curves over X's values, one chart: let a = linspace(-6, 6, 121); plot tanh(a), 1 - tanh(a) * tanh(a) against a.
+            """,
         "rnn": "rnn: a_t = x_t U + s_{t-1} W + b;  s_t = σ(a_t);  ŷ_t = O(s_t V + c).",
         "lstm": """
             lstm: i = σ(x U_i + h W_i + b_i)  f = σ(x U_f + h W_f + b_f)  g = tanh(x U_g + h W_g + b_g)

@@ -220,6 +220,12 @@ public struct PlotReport: Sendable {
     public enum Kind: Sendable {
         case line([Double])
         case heatmap(Matrix)
+        /// `plot Y1, Y2 against X`: the curves over X's values (over 1, 2, … without X).
+        case curves([Curve], x: Curve?)
+    }
+    public struct Curve: Sendable {
+        public var label: String
+        public var values: [Double]
     }
     public var label: String
     public var kind: Kind

@@ -194,6 +194,34 @@ extension Interpreter {
     }
 }
 
+extension Interpreter {
+    /// `plot Y1, Y2 against X`: vectors of one length, X increasing.
+    func plotCurves(_ curves: [Expression], _ against: Expression?, _ source: SourceFile) throws -> CellResult {
+        func curve(_ expression: Expression) throws -> PlotReport.Curve {
+            let label = source.slice(expression.range)
+            switch try evaluate(expression) {
+            case let .number(x): return .init(label: label, values: [x])
+            case let .matrix(m) where m.rows == 1 || m.cols == 1: return .init(label: label, values: m.storage)
+            case let other:
+                throw Diagnostic(.invalidOperation("plot … against draws vectors; \(label) is \(other.type.description)"), at: expression.range)
+            }
+        }
+        let x = try against.map(curve)
+        let ys = try curves.map(curve)
+        let count = x?.values.count ?? ys[0].values.count
+        for (y, expression) in zip(ys, curves) where y.values.count != count {
+            throw Diagnostic(.invalidOperation("every curve needs \(count) values, as many as \(x == nil ? "the first" : "the x values"); \(y.label) has \(y.values.count)"),
+                             at: expression.range)
+        }
+        if let x, let against {
+            guard x.values.allSatisfy(\.isFinite), zip(x.values, x.values.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw Diagnostic(.invalidOperation("the x values of a plot must be finite and increasing (like linspace(-6, 6, 121))"), at: against.range)
+            }
+        }
+        return .plot(PlotReport(label: ys.map(\.label).joined(separator: ", ") + (x.map { " against " + $0.label } ?? ""), kind: .curves(ys, x: x)))
+    }
+}
+
 /// xⁿ by repeated squaring (exact for the small n of a time lag).
 func integerPower(_ x: Double, _ n: Int) -> Double {
     var result = 1.0, base = x, n = n

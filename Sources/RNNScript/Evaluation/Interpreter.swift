@@ -139,6 +139,8 @@ public struct Interpreter {
             return try trace(model, sequence, loss, export, cell.range)
         case let .plot(expression):
             return try plot(expression, label: source.slice(expression.range))
+        case let .plotCurves(curves, against):
+            return try plotCurves(curves, against, source)
         case let .draw(model, drawing):
             return .drawing(model: model.name, drawing)
         case let .binding(name, expression):

@@ -67,6 +67,9 @@ public final class HTMLReport {
                 return [SVGChart.line([.init(label: r.label, values: values)], title: r.label, xLabel: "index (from 1)", yLabel: "value")]
             case let .heatmap(m):
                 return [SVGChart.heatmap(m, title: r.label, xLabel: "column", yLabel: "row")]
+            case let .curves(curves, x):
+                return [SVGChart.line(curves.map { .init(label: $0.label, values: $0.values) }, xs: x?.values, title: r.label,
+                                      xLabel: x?.label ?? "index (from 1)", yLabel: "value")]
             }
         case let .decomposition(r):
             let symbol = r.at == nil ? "t" : "k"

@@ -205,6 +205,10 @@ public struct JSONRenderer {
             switch r.kind {
             case let .line(values): return .object([("label", .string(r.label)), ("kind", .string("line")), ("values", .array(values.map(JSON.number)))])
             case let .heatmap(m): return .object([("label", .string(r.label)), ("kind", .string("heatmap")), ("matrix", matrix(m))])
+            case let .curves(curves, x):
+                func curve(_ c: PlotReport.Curve) -> JSON { .object([("label", .string(c.label)), ("values", .array(c.values.map(JSON.number)))]) }
+                return .object([("label", .string(r.label)), ("kind", .string("curves")), ("x", x.map(curve) ?? .null),
+                                ("curves", .array(curves.map(curve)))])
             }
         case let .drawing(model, drawing):
             return .object([

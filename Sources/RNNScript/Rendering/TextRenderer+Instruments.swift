@@ -155,6 +155,17 @@ extension TextRenderer {
             let range = PlotScale.finiteRange(values).map { "from \(NumberFormatting.general($0.lo)) to \(NumberFormatting.general($0.hi))" }
             return ["\(r.label): \(values.count) values " + [range ?? "", note].filter { !$0.isEmpty }.joined(separator: "; "),
                     Sparkline.line(values)]
+        case let .curves(curves, x):
+            let count = curves[0].values.count
+            let over = x.map { x in "\(x.label) from \(NumberFormatting.general(x.values.first ?? 0)) to \(NumberFormatting.general(x.values.last ?? 0))" }
+            var lines = ["\(count) points" + (over.map { ", " + $0 } ?? "")]
+            for curve in curves {
+                let note = Sparkline.nonFiniteNote(curve.values)
+                let range = PlotScale.finiteRange(curve.values).map { "from \(NumberFormatting.general($0.lo)) to \(NumberFormatting.general($0.hi))" }
+                lines.append("\(curve.label): " + [range ?? "", note].filter { !$0.isEmpty }.joined(separator: "; "))
+                lines.append("  " + Sparkline.line(curve.values))
+            }
+            return lines
         case let .heatmap(m):
             let note = Sparkline.nonFiniteNote(m.storage)
             let range = PlotScale.finiteRange(m.storage).map {

@@ -39,6 +39,8 @@ public enum CheckedStatement: Equatable, Sendable {
     case gates(model: ModelRef, sequence: SequenceRef)
     case trace(model: ModelRef, sequence: SequenceRef, loss: LossKind, export: TraceExport?)
     case plot(Expression)
+    /// `plot Y1, Y2 against X`: each Y a vector as long as X (or as the first Y without X).
+    case plotCurves([Expression], against: Expression?)
     /// `draw`: the picture, made from the model's shape (and the sequence's symbols) when checked.
     case draw(model: ModelRef, NetworkDrawing)
     case binding(BindingRef, Expression)
@@ -73,7 +75,7 @@ public enum CheckedStatement: Equatable, Sendable {
         case .compare: return "compare"
         case .gates: return "gates"
         case .trace: return "trace"
-        case .plot: return "plot"
+        case .plot, .plotCurves: return "plot"
         case .draw: return "draw"
         case .binding: return "let"
         case .expression: return "expression"

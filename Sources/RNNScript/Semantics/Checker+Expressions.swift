@@ -345,6 +345,32 @@ extension Checker {
         }
     }
 
+    /// `plot Y1, Y2 against X`: vectors (a number is one point) of one length,
+    /// where the lengths are known.
+    func checkCurves(_ curves: [Expression], _ against: Expression?) throws -> CheckedStatement {
+        var length: (count: Int, of: Expression)?
+        func vector(_ expression: Expression) throws -> Expression {
+            let checked = try checkExpression(expression)
+            let count: Int?
+            switch checked.type {
+            case .number: count = 1
+            case let .matrix(rows, cols) where rows == 1 || cols == 1: count = rows == 1 ? cols : rows
+            case let .matrix(rows?, cols?): throw invalid("plot … against draws vectors; this is a \(rows)×\(cols) matrix", expression.range)
+            case .matrix: count = nil
+            default: throw invalid("plot needs numbers: a vector draws a curve; this is \(checked.type.description)", expression.range)
+            }
+            if let count {
+                if let length, length.count != count {
+                    throw invalid("every curve needs as many values as \(length.of.range == against?.range ? "the x values" : "the first") (\(length.count)); this has \(count)", expression.range)
+                }
+                if length == nil { length = (count, expression) }
+            }
+            return checked.expression
+        }
+        let x = try against.map(vector)
+        return .plotCurves(try curves.map(vector), against: x)
+    }
+
     /// `plot EXPR`: a number or a matrix.
     func checkPlot(_ type: ValueType, _ range: SourceRange) throws {
         guard type.isNumeric else {

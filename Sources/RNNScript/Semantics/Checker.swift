@@ -198,10 +198,12 @@ public struct Checker {
                 else { throw Diagnostic(.invalidDeclaration("trace writes Markdown (.md) or LaTeX (.tex); '\(path.value)' is neither"), at: path.range) }
             }
             return .trace(model: try modelRef(model), sequence: try resolve(sequence), loss: try lookupLoss(loss), export: export)
-        case let .plot(expression):
-            let checked = try checkExpression(expression)
-            try checkPlot(checked.type, expression.range)
+        case let .plot(curves, nil) where curves.count == 1:
+            let checked = try checkExpression(curves[0])
+            try checkPlot(checked.type, curves[0].range)
             return .plot(checked.expression)
+        case let .plot(curves, against):
+            return try checkCurves(curves, against)
         case let .draw(model, view):
             let configuration = try lookupModel(model)
             switch view {

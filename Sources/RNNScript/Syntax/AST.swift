@@ -326,8 +326,9 @@ public struct Statement: Equatable, Sendable {
         case gates(model: Identifier, sequence: Identifier)
         /// `trace M on S with L (to "FILE")`: every quantity of a forward and backward pass.
         case trace(model: Identifier, sequence: Identifier, loss: Identifier, path: StringLiteral?)
-        /// `plot EXPR`: a line for a vector, a heat map for a matrix.
-        case plot(Expression)
+        /// `plot EXPR`: a line for a vector, a heat map for a matrix;
+        /// `plot Y1, Y2 against X`: curves over the values of X.
+        case plot([Expression], against: Expression?)
         /// `draw M`, `draw M on S`, `draw M cell`: a picture of the network.
         case draw(model: Identifier, view: DrawView)
         /// `let NAME = EXPR`: a value computed once and named.

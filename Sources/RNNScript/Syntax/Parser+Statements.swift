@@ -263,10 +263,13 @@ extension Parser {
         return .draw(model: model, view: .folded)
     }
 
-    /// plot-statement ::= 'plot' expression
+    /// plot-statement ::= 'plot' expression (',' expression)* ('against' expression)?
     mutating func parsePlotStatement() throws -> Statement.Kind {
         try expect(.plot)
-        return .plot(try parseExpression())
+        var curves = [try parseExpression()]
+        while match(.comma) { curves.append(try parseExpression()) }
+        let x = match(.against) ? try parseExpression() : nil
+        return .plot(curves, against: x)
     }
 
     /// let-statement ::= 'let' IDENTIFIER '=' expression
