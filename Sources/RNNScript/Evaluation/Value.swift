@@ -54,12 +54,12 @@ public struct OptimizerStateKey: Hashable, Sendable {
 public struct SessionState: Sendable {
     public var symbols = SymbolTable()
     public var random = RandomSource(seed: 0)
-    /// The models, at their names' slots (nil where a slot holds something else).
-    private var models: [ModelSlot?] = []
+    /// The models, at their names' slots.
+    private var models = Slots<ModelSlot>()
     /// Optimizer state per (optimizer, model): a second `train` continues where the first stopped.
     public var optimizerStates: [OptimizerStateKey: OptimizerState] = [:]
     /// The values of `let` bindings, at their names' slots.
-    private var values: [Value?] = []
+    private var values = Slots<Value>()
     public var expectationsPassed = 0
     public var expectationsFailed = 0
 
@@ -67,37 +67,24 @@ public struct SessionState: Sendable {
 
     /// A checked model (it was declared when its reference was made).
     subscript(model: ModelRef) -> ModelSlot {
-        get {
-            guard model.slot < models.count, let slot = models[model.slot] else { preconditionFailure("checked model \(model.name) missing") }
-            return slot
-        }
-        set {
-            if model.slot >= models.count { models += repeatElement(nil, count: model.slot + 1 - models.count) }
-            models[model.slot] = newValue
-        }
+        get { models[model.slot] ?? { preconditionFailure("checked model \(model.name) missing") }() }
+        set { models[model.slot] = newValue }
     }
 
     /// A checked `let` binding's value.
     subscript(binding: BindingRef) -> Value {
-        get {
-            guard binding.slot < values.count, let value = values[binding.slot] else { preconditionFailure("checked binding \(binding.name) missing") }
-            return value
-        }
-        set {
-            if binding.slot >= values.count { values += repeatElement(nil, count: binding.slot + 1 - values.count) }
-            values[binding.slot] = newValue
-        }
+        get { values[binding.slot] ?? { preconditionFailure("checked binding \(binding.name) missing") }() }
+        set { values[binding.slot] = newValue }
     }
 
     /// A model by its name, for hosts and tests (the REPL's `:names`).
     public func model(named name: String) -> ModelSlot? {
-        guard let slot = symbols.slot(of: name), slot < models.count else { return nil }
-        return models[slot]
+        symbols.slot(of: name).flatMap { models[$0] }
     }
 
     /// A `let` binding's value by its name, for hosts (the REPL's `:names`).
     public func value(named name: String) -> Value? {
-        guard case .value? = symbols[name], let slot = symbols.slot(of: name), slot < values.count else { return nil }
+        guard case .value? = symbols[name], let slot = symbols.slot(of: name) else { return nil }
         return values[slot]
     }
 
@@ -107,7 +94,7 @@ public struct SessionState: Sendable {
         symbols.apply(change)
         // A model stays at its slot: a binding may still show it (`let m = net`).
         guard case let .declare(name, value) = change, let slot = symbols.slot(of: name) else { return }
-        if case .value = value {} else if slot < values.count { values[slot] = nil }
+        if case .value = value {} else { values[slot] = nil }
     }
 
     /// The sequences a statement runs on: resolved by the checker, or (a
@@ -122,4 +109,18 @@ public struct SessionState: Sendable {
     }
 
     func sequence(_ ref: SequenceRef) -> SequenceData { sequences(ref)[0] }
+}
+
+/// What declared names hold at run time, each at its name's slot (nil where
+/// the slot's name holds something else, or nothing yet).
+struct Slots<Element: Sendable>: Sendable {
+    private var elements: [Element?] = []
+
+    subscript(slot: Int) -> Element? {
+        get { slot < elements.count ? elements[slot] : nil }
+        set {
+            if slot >= elements.count { elements += repeatElement(nil, count: slot + 1 - elements.count) }
+            elements[slot] = newValue
+        }
+    }
 }
