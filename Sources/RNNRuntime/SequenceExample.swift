@@ -53,6 +53,9 @@ public struct SequenceExample: Equatable, Sendable {
 
     public var inputSteps: Steps
     public var targetSteps: Steps
+    /// Which target rows are real (`_` in a script marks a step without a
+    /// target, whose row is a placeholder); nil: every row is a target.
+    public var targetMask: [Bool]?
 
     public init(inputs: Matrix, targets: Matrix) {
         inputSteps = .dense(inputs)
@@ -90,8 +93,14 @@ public struct SequenceExample: Equatable, Sendable {
     /// The target row for 0-based step `t`, if that step has one.
     public func targetIndex(atStep t: Int, _ placement: OutputPlacement) -> Int? {
         switch placement {
-        case .every: return t < targetCount ? t : nil
-        case .last: return (t == inputCount - 1 && targetCount > 0) ? 0 : nil
+        case .every: return t < targetCount && hasTarget(row: t) ? t : nil
+        case .last: return (t == inputCount - 1 && targetCount > 0 && hasTarget(row: 0)) ? 0 : nil
         }
     }
+
+    /// Whether target row `j` is a real target (not a `_`).
+    @inline(__always) public func hasTarget(row j: Int) -> Bool { targetMask.map { $0[j] } ?? true }
+
+    /// The number of real targets (rows not marked `_`).
+    public var realTargetCount: Int { targetMask.map { $0.filter { $0 }.count } ?? targetCount }
 }

@@ -30,7 +30,7 @@ enum Completion {
         if let dot = word.lastIndex(of: ".") {
             return members(of: String(word[..<dot]), prefix: word, state: state)
         }
-        var words = Keyword.allCases.map(\.rawValue) + ContextualWord.allCases.map(\.rawValue)
+        var words = Keyword.allCases.map(\.rawValue) + ContextualWord.allCases.map(\.rawValue).filter { $0 != "_" }
         words += ExpressionFunction.all.map(\.name)
         words += state.symbols.names
         words += Activation.allCases.map(\.rawValue) + Readout.allCases.map(\.rawValue) + LossKind.allCases.map(\.rawValue)

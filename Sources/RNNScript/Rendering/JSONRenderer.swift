@@ -255,7 +255,11 @@ public struct JSONRenderer {
             pairs.append(("input_symbols", .array(s.map { .string(v.symbols[$0]) })))
         }
         if let v = data.targetVocabulary, let s = data.targetClasses {
-            pairs.append(("target_symbols", .array(s.map { .string(v.symbols[$0]) })))
+            pairs.append(("target_symbols", .array(s.enumerated().map { j, c in steps.hasTarget(row: j) ? .string(v.symbols[c]) : .null })))
+        }
+        if let mask = steps.targetMask {
+            // The 1-based steps written `_`: their target rows are placeholders.
+            pairs.append(("no_target", .array(mask.enumerated().filter { !$0.element }.map { .number(Double($0.offset + 1)) })))
         }
         return .object(pairs)
     }

@@ -300,9 +300,14 @@ public struct TextRenderer {
 
     func sequenceLines(_ data: SequenceData) -> [String] {
         let steps = max(data.example.inputCount, data.example.targetCount)
-        var lines = ["\(data.name): \(data.example.inputCount) inputs of width \(data.inputWidth), \(data.example.targetCount) targets of width \(data.targetWidth)"]
-        func symbols(_ indices: [Int], _ v: Vocabulary) -> String {
-            let shown = indices.prefix(40).map { v.display($0) }.joined(separator: " ")
+        let blanks = data.example.targetCount - data.example.realTargetCount
+        var lines = ["\(data.name): \(data.example.inputCount) inputs of width \(data.inputWidth), \(data.example.realTargetCount) targets of width \(data.targetWidth)"
+                     + (blanks > 0 ? " (\(blanks) step\(blanks == 1 ? "" : "s") without, _)" : "")]
+        let example = data.example
+        /// The symbols, `_` for a target step without a target (`isTarget`).
+        func symbols(_ indices: [Int], _ v: Vocabulary, isTarget: Bool = false) -> String {
+            let shown = indices.prefix(40).enumerated().map { j, i in isTarget && !example.hasTarget(row: j) ? "_" : v.display(i) }
+                .joined(separator: " ")
             return indices.count > 40 ? shown + " … (\(indices.count) in all)" : shown
         }
         if let v = data.inputVocabulary, let indices = data.inputSymbols {
@@ -312,10 +317,10 @@ public struct TextRenderer {
             lines.append("  inputs   " + (0..<inputs.rows).map { vectorText(inputs.row($0)) }.joined(separator: " "))
         }
         if let v = data.targetVocabulary, let classes = data.targetClasses {
-            lines.append("  targets  " + symbols(classes, v) + "   (classes of \(v.name))")
+            lines.append("  targets  " + symbols(classes, v, isTarget: true) + "   (classes of \(v.name))")
         } else if steps <= 12 {
-            let targets = data.example.targets
-            lines.append("  targets  " + (0..<targets.rows).map { vectorText(targets.row($0)) }.joined(separator: " "))
+            let targets = example.targets
+            lines.append("  targets  " + (0..<targets.rows).map { example.hasTarget(row: $0) ? vectorText(targets.row($0)) : "_" }.joined(separator: " "))
         }
         return lines
     }

@@ -141,6 +141,10 @@ extension Checker {
                 throw Diagnostic(.expected("a list of \(what) in brackets", found: "a single value"), at: literal.range)
             }
             guard !items.isEmpty else { throw Diagnostic(.emptyValue("the \(what) of sequence \(name)"), at: range) }
+            if let blank = items.first(where: \.isBlank) {
+                guard what == "targets" else { throw Self.misplacedBlank(blank.range) }
+                return try withBlanks(items, range)
+            }
             let symbols = items.compactMap { if case let .symbol(s) = $0 { return s } else { return nil } }
             if !symbols.isEmpty {
                 guard symbols.count == items.count else { throw Diagnostic(.mixedTargets, at: range) }
@@ -155,11 +159,39 @@ extension Checker {
             }
             return (try matrix(from: literal, what: "the \(what) of sequence \(name)", rowsOfVectors: true), nil, nil)
         }
+        /// Targets with `_` steps: the others give the targets' kind and width,
+        /// and each `_` a placeholder row (zeros, or class 0) masked out.
+        func withBlanks(_ items: [Literal], _ range: SourceRange) throws -> (Matrix, Vocabulary?, [Int]?) {
+            let real = items.filter { !$0.isBlank }
+            guard !real.isEmpty else {
+                throw Diagnostic(.invalidDeclaration("every target of sequence \(name) is _: at least one step needs a target"), at: range)
+            }
+            let (m, vocabulary, classes) = try side(.list(real, range), "targets")
+            var rows: [Double] = [], allClasses: [Int]? = classes.map { _ in [] }, next = 0
+            for item in items {
+                if item.isBlank {
+                    rows += repeatElement(0, count: m.cols)
+                    allClasses?.append(0)
+                } else {
+                    rows += m.row(next)
+                    allClasses?.append(classes?[next] ?? 0)
+                    next += 1
+                }
+            }
+            return (Matrix(rows: items.count, cols: m.cols, storage: rows), vocabulary, allClasses)
+        }
         let (x, inputVocabulary, inputSymbols) = try side(inputs, "inputs")
         let (y, targetVocabulary, targetClasses) = try side(targets, "targets")
-        return SequenceData(name: name, example: SequenceExample(inputs: x, targets: y),
+        var example = SequenceExample(inputs: x, targets: y)
+        if case let .list(items, _) = targets, items.contains(where: \.isBlank) { example.targetMask = items.map { !$0.isBlank } }
+        return SequenceData(name: name, example: example,
                             inputVocabulary: inputVocabulary, inputSymbols: inputSymbols,
                             targetVocabulary: targetVocabulary, targetClasses: targetClasses)
+    }
+
+    /// `_` outside a sequence's list of targets.
+    static func misplacedBlank(_ range: SourceRange) -> Diagnostic {
+        Diagnostic(.invalidDeclaration("'_' marks a step without a target: it goes in a sequence's targets, as a whole step"), at: range)
     }
 
     /// A matrix from a literal: `[[1, 2], [3, 4]]` is 2×2; a flat `[1, 2]` is 1×2,
@@ -175,6 +207,7 @@ extension Checker {
             case let .number(n): return n.value
             case let .symbol(s): throw Diagnostic(.expected("a number", found: "symbol \(s.text)"), at: s.range)
             case let .list(_, r): throw Diagnostic(.nestingTooDeep(limit: 2), at: r)
+            case let .blank(r): throw Self.misplacedBlank(r)
             }
         }
         let isNested = items.contains { if case .list = $0 { return true } else { return false } }
@@ -193,6 +226,8 @@ extension Checker {
                 row = [try number(item)]
             case let .symbol(s):
                 throw Diagnostic(.expected("a number", found: "symbol \(s.text)"), at: s.range)
+            case let .blank(r):
+                throw Self.misplacedBlank(r)
             }
             if let first = rows.first, first.count != row.count {
                 throw Diagnostic(.raggedMatrix(row: r + 1, expected: first.count, got: row.count), at: item.range)

@@ -421,8 +421,8 @@ public struct Checker {
             switch configuration.outputs {
             case .every where inputs > targets:
                 throw Diagnostic(.placementMismatch(model: modelName.name, sequence: shown,
-                    detail: "'outputs every' needs a target at every step, the sequence has \(inputs) inputs and \(targets) targets"), at: range)
-            case .last where targets != 1:
+                    detail: "'outputs every' needs a target (or a _ for none) at every step, the sequence has \(inputs) inputs and \(targets) targets"), at: range)
+            case .last where targets != 1 || data.example.realTargetCount != 1:
                 throw Diagnostic(.placementMismatch(model: modelName.name, sequence: shown,
                     detail: "'outputs last' needs one target after the last step, the sequence has \(targets)"), at: range)
             case .last where inputs == 0:

@@ -34,12 +34,17 @@ public enum Literal: Equatable, Sendable {
     case number(NumberLiteral)
     case symbol(SymbolLiteral)
     case list([Literal], SourceRange)
+    /// `_`: a step without a target (in a sequence's targets only).
+    case blank(SourceRange)
+
+    public var isBlank: Bool { if case .blank = self { return true } else { return false } }
 
     public var range: SourceRange {
         switch self {
         case let .number(n): return n.range
         case let .symbol(s): return s.range
         case let .list(_, r): return r
+        case let .blank(r): return r
         }
     }
 }

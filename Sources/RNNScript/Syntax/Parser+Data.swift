@@ -242,7 +242,7 @@ extension Parser {
         return .literalSequence(name, inputs: inputs, targets: targets, vocabulary: vocabulary)
     }
 
-    /// literal ::= signed-number | symbol | '[' (literal (',' literal)* ','?)? ']'
+    /// literal ::= signed-number | symbol | '_' | '[' (literal (',' literal)* ','?)? ']'
     mutating func parseLiteral() throws -> Literal {
         if check(.leftBracket) {
             try openBracket(at: current)
@@ -255,6 +255,7 @@ extension Parser {
         switch current.kind {
         case .character, .string, .specialToken: return .symbol(try parseSymbol())
         case .integer, .number, .minus, .plus: return .number(try parseSignedNumber())
+        case .identifier where check(.blank): return .blank(advance().range)
         default: throw error(expected: "a number, a symbol or '['")
         }
     }

@@ -18,6 +18,8 @@ public enum Keyword: String, CaseIterable, Sendable {
 public enum ContextualWord: String, CaseIterable, Sendable {
     case chars, words, tags, labels, of, tagged, labelled, file, lines, csv, column
     case windows, size, batch, shuffle, validate, into, at, shuffled, length, until, temperature, normalized, log, parts, cell, against
+    /// `_` in a sequence's targets: a step without a target.
+    case blank = "_"
 }
 
 public enum TokenKind: Equatable, Sendable {
