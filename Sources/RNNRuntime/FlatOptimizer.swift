@@ -22,6 +22,8 @@ final class FlatOptimizer<F: RNNScalar> {
     /// keep their initial values in both and swapping is exact.
     private var moments: UnsafeMutablePointer<F>
     private var nextMoments: UnsafeMutablePointer<F>
+    /// Positions the update leaves as they are (frozen parameters), with their state.
+    var frozen: [Int] = []
 
     /// The network's parameters and an `OptimizerState` (per-parameter buffers), packed.
     init(_ state: OptimizerState, network: PackedNetwork<F>) {
@@ -63,6 +65,10 @@ final class FlatOptimizer<F: RNNScalar> {
                                       state: (m, m + n, m + 2 * n), next: nextParameters,
                                       nextState: (nextMoments, nextMoments + n, nextMoments + 2 * n))
         if let bad = F.update(Self.updateRule(settings, step: stepCount + 1), operands) { return bad }
+        for at in frozen {
+            nextParameters[at] = parameters[at]
+            for k in 0..<3 { nextMoments[k * n + at] = moments[k * n + at] }
+        }
         swap(&parameters, &nextParameters)
         swap(&moments, &nextMoments)
         stepCount += 1

@@ -10,6 +10,10 @@ public struct TrainingOptions: Equatable, Sendable {
     /// Keep a record of every update: gradient norms before and after clipping
     /// and the clipped elements per parameter.
     public var logUpdates: Bool = false
+    /// Parameters (indices in `parameterShapes` order) that training leaves
+    /// unchanged: no gradient enters clipping's norm or the update, and their
+    /// optimizer state stays at its initial value.
+    public var frozen: Set<Int> = []
 
     public init(epochs: Int, truncation: Truncation = .none, clipping: Clipping = .none,
                 batchSize: Int = 1, shuffle: Bool = false) {
@@ -106,6 +110,8 @@ extension RNNModel {
         // Parameters, gradients and optimizer state stay packed for the whole run.
         let network = PackedNetwork<F>(self)
         let flat = FlatOptimizer<F>(optimizer, network: network)
+        let frozenPositions = options.frozen.sorted().flatMap { network.positions[$0] }
+        flat.frozen = frozenPositions
         var owners: [Int] = []  // flat position → parameter, for the update log and errors
         func owner(_ position: Int) -> Int {
             if owners.isEmpty {
@@ -117,8 +123,11 @@ extension RNNModel {
         // One pass per batch size in use (the last batch may be smaller).
         var passes: [Int: TrainingPass<F>] = [:]
         var order = Array(data.indices)
+        let original = self.parameters
         defer {
             self.parameters = network.matrices(flat.parameterValues)
+            // Exactly as they were, also where a Float32 run rounded them.
+            for p in options.frozen { self.parameters[p] = original[p] }
             optimizer = flat.state(layout: network.layout, positions: network.positions)
         }
         for epoch in 1...max(options.epochs, 1) where epoch <= options.epochs {
@@ -147,6 +156,7 @@ extension RNNModel {
                                                  what: "gradient of \(parameterNames[owner(bad)])")
                         return result
                     }
+                    for at in frozenPositions { w.gradients[at] = 0 }
                     let report = options.clipping.apply(toFlat: &w.gradients, recordPositions: options.logUpdates)
                     if options.logUpdates {
                         var clipped = [Int](repeating: 0, count: self.parameters.count)

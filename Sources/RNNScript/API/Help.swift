@@ -78,6 +78,8 @@ public enum Help {
         "sample": "sample M over V from \"TEXT\" (length N) (until <stop>) (temperature T) — greedy, or drawn from softmax(o/T).",
         "expect": "expect EXPR <|<=|>|>=|== EXPR (within TOL) — a coursework assertion; a failure makes the run exit 1.",
         "let": "let NAME = EXPR — name a value.",
+        "freeze": "freeze M.P — train leaves parameter P unchanged (no optimizer state, not in clipping's norm); show M marks it. unfreeze M.P undoes it.",
+        "unfreeze": "unfreeze M.P — train changes parameter P again (after freeze M.P).",
         "save": "save M to \"FILE\" — the weights as JSON (format in the README).",
         "load": "load M from \"FILE\" — weights saved by save; checked fully before anything changes.",
         "predict": "predict M on S — the most probable target symbol at every step with a target, as text.",

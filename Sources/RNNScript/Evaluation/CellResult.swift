@@ -13,7 +13,10 @@ public enum CellResult: Sendable {
     /// `forward` over a dataset: each sequence's loss and their mean.
     case datasetForward(model: String, dataset: String, losses: [Double], names: [String])
     case model(name: String, RNNModel)
-    case modelSummary(name: String, RNNModel)
+    /// `show M`: the model, with the parameters `freeze` holds (by index).
+    case modelSummary(name: String, RNNModel, frozen: Set<Int>)
+    /// `freeze M.P` / `unfreeze M.P`, and every parameter frozen now.
+    case frozen(model: String, parameter: String, frozen: Bool, all: [String])
     case parameterSet(path: String, Matrix)
     case loss(name: String, LossKind)
     case optimizer(name: String, OptimizerSettings)

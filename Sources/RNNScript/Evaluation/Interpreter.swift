@@ -141,6 +141,10 @@ public struct Interpreter {
             return try plot(expression, label: source.slice(expression.range))
         case let .plotCurves(curves, against):
             return try plotCurves(curves, against, source)
+        case let .freeze(model, parameter, frozen):
+            if frozen { state[model].frozen.insert(parameter.index) } else { state[model].frozen.remove(parameter.index) }
+            let names = state[model].model.parameterNames
+            return .frozen(model: model.name, parameter: parameter.name, frozen: frozen, all: state[model].frozen.sorted().map { names[$0] })
         case let .draw(model, drawing):
             return .drawing(model: model.name, drawing)
         case let .binding(name, expression):
@@ -149,7 +153,9 @@ public struct Interpreter {
             return .value(label: name.name, value)
         case let .show(expression), let .expression(expression):
             let value = try evaluate(expression)
-            if case let .model(model, _) = value { return .modelSummary(name: model.name, state[model].model) }
+            if case let .model(model, _) = value {
+                return .modelSummary(name: model.name, state[model].model, frozen: state[model].frozen)
+            }
             return .value(label: source.slice(expression.range), value)
         case let .gradcheck(model, sequence, loss):
             let slot = state[model]
@@ -249,6 +255,8 @@ public struct Interpreter {
         let key = OptimizerStateKey(optimizer: optimizer.slot, model: model.slot)
         var optimizerState = state.optimizerStates[key] ?? OptimizerState(settings: optimizer.settings)
         var slot = state[model]
+        var options = options
+        options.frozen = slot.frozen
         let host = self.host
         var random = state.random
         let started = host.clock()

@@ -37,6 +37,8 @@ public struct ModelSlot: Sendable {
     public var gradients: [Matrix]?
     /// The epoch losses of the last `train`.
     public var lastLosses: [Double]?
+    /// The parameters `train` leaves unchanged (`freeze`), by index.
+    public var frozen: Set<Int> = []
 }
 
 /// Optimizer state is kept per optimizer and model (by their slots): a second

@@ -68,9 +68,12 @@ public struct JSONRenderer {
             return sequenceJSON(data)
         case let .model(name, model):
             return .object([("name", .string(name)), ("parameters", .number(Double(model.configuration.parameterCount)))])
-        case let .modelSummary(name, model):
+        case let .frozen(model, parameter, frozen, all):
+            return .object([("model", .string(model)), ("parameter", .string(parameter)), ("frozen", .bool(frozen)),
+                            ("frozen_parameters", .array(all.map(JSON.string)))])
+        case let .modelSummary(name, model, frozen):
             let c = model.configuration
-            return .object([
+            var pairs: [(String, JSON)] = [
                 ("name", .string(name)), ("cell", .string(c.cell.rawValue)),
                 ("input", .number(Double(c.inputSize))), ("hidden", .number(Double(c.hiddenSize))),
                 ("output", .number(Double(c.outputSize))), ("state", .string(c.activation.rawValue)),
@@ -82,7 +85,9 @@ public struct JSONRenderer {
                 ("pytorch_module", ModelPorting.pytorchModule(c).map(JSON.string) ?? .null),
                 ("pytorch", .object(ModelPorting.pytorch(c).map { ($0.0, .string($0.1)) })),
                 ("keras", .object(ModelPorting.keras(c).map { ($0.0, .string($0.1)) })),
-            ])
+            ]
+            if !frozen.isEmpty { pairs.append(("frozen", .array(frozen.sorted().map { .string(c.parameterShapes[$0].name) }))) }
+            return .object(pairs)
         case let .parameterSet(path, m):
             return .object([("path", .string(path)), ("value", matrix(m))])
         case let .loss(name, kind):

@@ -81,8 +81,11 @@ public struct TextRenderer {
             let sizes = ([c.inputSize] + Array(repeating: c.hiddenSize, count: c.layers) + [c.outputSize]).map(String.init).joined(separator: " → ")
             return ["\(name): \(c.cellDescription) \(sizes), \(state)readout \(c.readout.rawValue), "
                     + "\(c.parameterCount) parameters, init \(describe(c.initializer))"]
-        case let .modelSummary(name, model):
-            return summaryLines(name, model)
+        case let .modelSummary(name, model, frozen):
+            return summaryLines(name, model, frozen: frozen)
+        case let .frozen(model, parameter, frozen, all):
+            let what = frozen ? "frozen: train leaves it unchanged" : "unfrozen: train changes it again"
+            return ["\(model).\(parameter) \(what); frozen in \(model): " + (all.isEmpty ? "none" : all.joined(separator: ", "))]
         case let .parameterSet(path, m):
             return ["\(path) (\(m.rows)×\(m.cols)) set"] + matrixLines(m)
         case let .loss(name, kind):
@@ -325,7 +328,7 @@ public struct TextRenderer {
         return lines
     }
 
-    func summaryLines(_ name: String, _ model: RNNModel) -> [String] {
+    func summaryLines(_ name: String, _ model: RNNModel, frozen: Set<Int> = []) -> [String] {
         let c = model.configuration
         var lines = ["model \(name): \(c.cellDescription), n = \(c.inputSize) inputs, d = \(c.hiddenSize) hidden, k = \(c.outputSize) outputs"]
         lines += equationLines(c).map { "  " + $0 }
@@ -334,9 +337,10 @@ public struct TextRenderer {
                      + (c.precision == .float32 ? ", precision float32" : ""))
         let nameWidth = max(9, (c.parameterShapes.map(\.name.count).max() ?? 0) + 1)
         lines.append(pad("parameter", nameWidth + 2) + pad("shape", 11) + padLeft("count", 7))
-        for shape in c.parameterShapes {
+        for (index, shape) in c.parameterShapes.enumerated() {
             let dims = "\(shape.rows)×\(shape.cols)"
-            lines.append("  " + pad(shape.name, nameWidth) + pad(dims, 11) + padLeft(String(shape.rows * shape.cols), 7) + "   " + symbolicShape(shape))
+            lines.append("  " + pad(shape.name, nameWidth) + pad(dims, 11) + padLeft(String(shape.rows * shape.cols), 7) + "   " + symbolicShape(shape)
+                         + (frozen.contains(index) ? "   frozen" : ""))
         }
         lines.append("  " + pad("total", nameWidth + 11) + padLeft(String(c.parameterCount), 7))
         lines.append("counts: " + ModelPorting.countFormulas(c).joined(separator: "; "))

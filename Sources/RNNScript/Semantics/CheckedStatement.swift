@@ -41,6 +41,7 @@ public enum CheckedStatement: Equatable, Sendable {
     case plot(Expression)
     /// `plot Y1, Y2 against X`: each Y a vector as long as X (or as the first Y without X).
     case plotCurves([Expression], against: Expression?)
+    case freeze(model: ModelRef, parameter: ParameterRef, frozen: Bool)
     /// `draw`: the picture, made from the model's shape (and the sequence's symbols) when checked.
     case draw(model: ModelRef, NetworkDrawing)
     case binding(BindingRef, Expression)
@@ -77,6 +78,7 @@ public enum CheckedStatement: Equatable, Sendable {
         case .trace: return "trace"
         case .plot, .plotCurves: return "plot"
         case .draw: return "draw"
+        case let .freeze(_, _, frozen): return frozen ? "freeze" : "unfreeze"
         case .binding: return "let"
         case .expression: return "expression"
         }

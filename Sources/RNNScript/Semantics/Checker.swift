@@ -204,6 +204,15 @@ public struct Checker {
             return .plot(checked.expression)
         case let .plot(curves, against):
             return try checkCurves(curves, against)
+        case let .freeze(path, frozen):
+            let configuration = try lookupModel(path[0])
+            let member = memberName(path)
+            guard let index = configuration.parameterShapes.firstIndex(where: { $0.name == member }) else {
+                let names = configuration.parameterShapes.map(\.name)
+                throw Diagnostic(.unknownParameter(model: path[0].name, member, suggestion: closestMatch(to: member, in: names)),
+                                 at: path[1].range.union(path[path.count - 1].range))
+            }
+            return .freeze(model: try modelRef(path[0]), parameter: ParameterRef(name: member, index: index), frozen: frozen)
         case let .draw(model, view):
             let configuration = try lookupModel(model)
             switch view {

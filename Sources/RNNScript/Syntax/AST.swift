@@ -334,6 +334,8 @@ public struct Statement: Equatable, Sendable {
         /// `plot EXPR`: a line for a vector, a heat map for a matrix;
         /// `plot Y1, Y2 against X`: curves over the values of X.
         case plot([Expression], against: Expression?)
+        /// `freeze M.P` / `unfreeze M.P`: whether `train` changes parameter P.
+        case freeze(path: [Identifier], frozen: Bool)
         /// `draw M`, `draw M on S`, `draw M cell`: a picture of the network.
         case draw(model: Identifier, view: DrawView)
         /// `let NAME = EXPR`: a value computed once and named.

@@ -254,6 +254,15 @@ extension Parser {
         return .trace(model: model, sequence: sequence, loss: loss, path: path)
     }
 
+    /// freeze-statement ::= ('freeze' | 'unfreeze') IDENTIFIER '.' path
+    mutating func parseFreezeStatement() throws -> Statement.Kind {
+        let frozen = match(.freeze)
+        if !frozen { try expect(.unfreeze) }
+        let path = try parsePath()
+        if path.count < 2 { throw Diagnostic(.expected("a parameter path like net.W", found: "'\(path[0].name)'"), at: path[0].range) }
+        return .freeze(path: path, frozen: frozen)
+    }
+
     /// draw-statement ::= 'draw' IDENTIFIER ('on' IDENTIFIER | 'cell')?
     mutating func parseDrawStatement() throws -> Statement.Kind {
         try expect(.draw)

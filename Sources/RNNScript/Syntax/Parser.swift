@@ -174,7 +174,7 @@ public struct Parser {
     static let statementKeywords: Set<Keyword> = [
         .seed, .vocab, .sequence, .model, .set, .optimizer, .forward, .backward, .show,
         .gradcheck, .jacobian, .train, .expect, .save, .load, .precision, .series, .dataset, .split, .sample, .let,
-        .flow, .decompose, .compare, .gates, .trace, .plot, .draw,
+        .flow, .decompose, .compare, .gates, .trace, .plot, .draw, .freeze, .unfreeze,
     ]
 
     // MARK: - script, statement
@@ -213,7 +213,7 @@ public struct Parser {
     ///             | train-statement | sample-statement | expect-statement | save-statement
     ///             | load-statement | let-statement | flow-statement | decompose-statement
     ///             | compare-statement | gates-statement | trace-statement | plot-statement
-    ///             | draw-statement | expression
+    ///             | draw-statement | freeze-statement | expression
     mutating func parseStatement() throws -> Statement {
         let start = current.range.start
         let kind: Statement.Kind
@@ -232,6 +232,7 @@ public struct Parser {
         case .keyword(.trace): kind = try parseTraceStatement()
         case .keyword(.plot): kind = try parsePlotStatement()
         case .keyword(.draw): kind = try parseDrawStatement()
+        case .keyword(.freeze), .keyword(.unfreeze): kind = try parseFreezeStatement()
         case .keyword(.vocab): kind = try parseVocabDeclaration()
         case .keyword(.sequence): kind = try parseSequenceDeclaration()
         case .keyword(.model): kind = try parseModelDeclaration()

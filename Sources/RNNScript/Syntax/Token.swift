@@ -10,7 +10,7 @@ public enum Keyword: String, CaseIterable, Sendable {
     case train, `for`, epochs, truncate, window, clip, value, norm, report
     case expect, within, save, load
     case precision, series, dataset, split, sample, predict, `let`
-    case flow, decompose, compare, gates, trace, plot, draw
+    case flow, decompose, compare, gates, trace, plot, draw, freeze, unfreeze
 }
 
 /// Words with a meaning in one place of the grammar only. They are lexed as
