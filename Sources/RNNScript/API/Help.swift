@@ -82,7 +82,11 @@ public enum Help {
         "unfreeze": "unfreeze M.P — train changes parameter P again (after freeze M.P).",
         "save": "save M to \"FILE\" — the weights as JSON (format in the README).",
         "load": "load M from \"FILE\" — weights saved by save; checked fully before anything changes.",
-        "predict": "predict M on S — the most probable target symbol at every step with a target, as text.",
+        "predict": """
+            predict M on S — the most probable target symbol at every step with a target, as text.
+              On numeric targets, alone as a statement (predict forecast on held): per sequence or window its inputs, the
+              prediction at its last step with a target and the truth, in the series' units when it was normalized, with MAE and RMSE.
+            """,
         "flow": """
             flow M on S — ‖∂s_T/∂s_k‖₂ for every k; for a one-layer vanilla RNN also the lecture's bound (γλ)^(T−k)
               with γ = max σ′ and λ = ‖W‖₂, and ρ(W). Norms below 1e-6 are marked vanishing, above 1e6 exploding.

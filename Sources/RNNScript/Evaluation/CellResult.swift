@@ -33,6 +33,7 @@ public enum CellResult: Sendable {
     case gates(GatesReport)
     case trace(TraceReport)
     case plot(PlotReport)
+    case forecast(ForecastReport)
     /// `draw`: a picture of the network (boxes in the terminal, SVG in the report).
     case drawing(model: String, NetworkDrawing)
     case saved(model: String, path: String)
@@ -217,6 +218,30 @@ public struct TraceReport: Sendable {
     public var backward: [BackStep]
     public var gradV: Matrix, gradW: Matrix, gradU: Matrix
     public var export: TraceExport?
+}
+
+/// `predict M on D` on numeric targets: per sequence (a window), its inputs,
+/// the prediction at its last step with a target and the truth there, in the
+/// series' units when it was normalized.
+public struct ForecastReport: Sendable {
+    public struct Row: Sendable {
+        public var name: String
+        public var inputs: Matrix
+        public var predicted: [Double]
+        public var truth: [Double]
+    }
+    public var model: String
+    public var data: String
+    public var normalization: SeriesData.Normalization?
+    public var rows: [Row]
+
+    /// Mean absolute and root mean square error over every predicted value.
+    public var errors: (mae: Double, rmse: Double) {
+        let differences = rows.flatMap { zip($0.predicted, $0.truth).map { $0 - $1 } }
+        guard !differences.isEmpty else { return (0, 0) }
+        let n = Double(differences.count)
+        return (differences.reduce(0) { $0 + abs($1) } / n, (differences.reduce(0) { $0 + $1 * $1 } / n).squareRoot())
+    }
 }
 
 public struct PlotReport: Sendable {

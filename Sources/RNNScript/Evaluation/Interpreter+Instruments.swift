@@ -195,6 +195,24 @@ extension Interpreter {
 }
 
 extension Interpreter {
+    /// Each sequence's prediction at its last step with a target, with the truth
+    /// there, mapped back to the series' units when it was normalized.
+    func forecast(_ model: ModelRef, _ sequence: SequenceRef) -> ForecastReport {
+        let m = state[model].model
+        let sequences = state.sequences(sequence)
+        let normalization = sequences.first?.normalization
+        let units: (Double) -> Double = normalization.map { n in { $0 * n.std + n.mean } } ?? { $0 }
+        let rows = sequences.map { data -> ForecastReport.Row in
+            let trace = m.forward(data.example, loss: defaultLoss(for: m.configuration.readout))
+            let steps = (0..<trace.stepCount).filter { data.example.targetIndex(atStep: $0, m.configuration.outputs) != nil }
+            let last = steps.last ?? trace.stepCount - 1
+            let truth = data.example.targetIndex(atStep: last, m.configuration.outputs).map { data.example.targets.row($0) } ?? []
+            return ForecastReport.Row(name: data.name, inputs: data.example.inputs.map(units),
+                                      predicted: trace.outputs.row(last).map(units), truth: truth.map(units))
+        }
+        return ForecastReport(model: model.name, data: sequence.name, normalization: normalization, rows: rows)
+    }
+
     /// `plot Y1, Y2 against X`: vectors of one length, X increasing.
     func plotCurves(_ curves: [Expression], _ against: Expression?, _ source: SourceFile) throws -> CellResult {
         func curve(_ expression: Expression) throws -> PlotReport.Curve {

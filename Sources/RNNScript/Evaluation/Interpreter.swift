@@ -141,6 +141,8 @@ public struct Interpreter {
             return try plot(expression, label: source.slice(expression.range))
         case let .plotCurves(curves, against):
             return try plotCurves(curves, against, source)
+        case let .forecast(model, sequence):
+            return .forecast(forecast(model, sequence))
         case let .freeze(model, parameter, frozen):
             if frozen { state[model].frozen.insert(parameter.index) } else { state[model].frozen.remove(parameter.index) }
             let names = state[model].model.parameterNames

@@ -78,6 +78,11 @@ public final class HTMLReport {
                                   xLabel: symbol == "k" ? "k (the state the path starts from)" : "t (the loss term)", yLabel: "Frobenius norm")]
         case let .forward(r):
             return [predictionTable(r)]
+        case let .forecast(r) where r.rows.allSatisfy({ $0.predicted.count == 1 && $0.truth.count == 1 }):
+            return [SVGChart.line([.init(label: "predicted", values: r.rows.map { $0.predicted[0] }),
+                                   .init(label: "true", values: r.rows.map { $0.truth[0] }, dashed: true)],
+                                  title: "Predicted and true values of \(r.model) on \(r.data)",
+                                  xLabel: "sequence (in order)", yLabel: r.normalization == nil ? "value" : "value (series units)")]
         case let .drawing(_, drawing):
             return [DrawingSVG.render(drawing)]
         default:

@@ -68,6 +68,17 @@ public struct JSONRenderer {
             return sequenceJSON(data)
         case let .model(name, model):
             return .object([("name", .string(name)), ("parameters", .number(Double(model.configuration.parameterCount)))])
+        case let .forecast(r):
+            let (mae, rmse) = r.errors
+            return .object([
+                ("model", .string(r.model)), ("data", .string(r.data)),
+                ("units", r.normalization.map { .object([("mean", .number($0.mean)), ("std", .number($0.std))]) } ?? .null),
+                ("sequences", .array(r.rows.map { row in .object([
+                    ("name", .string(row.name)), ("inputs", matrix(row.inputs)),
+                    ("predicted", .array(row.predicted.map(JSON.number))), ("true", .array(row.truth.map(JSON.number))),
+                ]) })),
+                ("mae", .number(mae)), ("rmse", .number(rmse)),
+            ])
         case let .frozen(model, parameter, frozen, all):
             return .object([("model", .string(model)), ("parameter", .string(parameter)), ("frozen", .bool(frozen)),
                             ("frozen_parameters", .array(all.map(JSON.string)))])

@@ -178,6 +178,33 @@ extension TextRenderer {
         }
     }
 
+    /// The forecast table: at most 12 rows (the first 10 and the last 2), then the errors.
+    func forecastLines(_ r: ForecastReport) -> [String] {
+        let g = NumberFormatting.general
+        var lines = ["\(r.model) on \(r.data): \(r.rows.count) sequence\(r.rows.count == 1 ? "" : "s"), each at its last step with a target"]
+        if let n = r.normalization { lines.append("values in the series' units: normalized × \(g(n.std)) + \(g(n.mean))") }
+        let nameWidth = max(8, (r.rows.map(\.name.count).max() ?? 0) + 2)
+        func values(_ v: [Double]) -> String { v.count == 1 ? g(v[0]) : vectorText(v) }
+        func inputs(_ m: Matrix) -> String {
+            guard m.cols == 1 else { return "\(m.rows) steps of width \(m.cols)" }
+            let shown = m.storage.suffix(4).map(g).joined(separator: " ")
+            return m.rows > 4 ? "… " + shown : shown
+        }
+        let inputWidth = max(8, (r.rows.map { inputs($0.inputs).count }.max() ?? 0) + 2)
+        lines.append("  " + pad("sequence", nameWidth) + pad("inputs", inputWidth) + padLeft("predicted", 12) + padLeft("true", 12) + padLeft("error", 12))
+        let shown = r.rows.count <= 12 ? Array(r.rows.indices) : Array(0..<10) + [r.rows.count - 2, r.rows.count - 1]
+        for (position, i) in shown.enumerated() {
+            if position == 10 && r.rows.count > 12 { lines.append("  … \(r.rows.count - 12) more (--json prints all)") }
+            let row = r.rows[i]
+            let error = zip(row.predicted, row.truth).map { $0 - $1 }
+            lines.append("  " + pad(row.name, nameWidth) + pad(inputs(row.inputs), inputWidth) + padLeft(values(row.predicted), 12)
+                         + padLeft(values(row.truth), 12) + padLeft(values(error), 12))
+        }
+        let (mae, rmse) = r.errors
+        lines.append("MAE \(g(mae)), RMSE \(g(rmse))" + (r.normalization == nil ? "" : " (in the series' units)"))
+        return lines
+    }
+
     func updateLogLines(_ report: TrainReport) -> [String] {
         let log = report.updateLog
         guard !log.isEmpty else { return [] }

@@ -42,6 +42,8 @@ public enum CheckedStatement: Equatable, Sendable {
     /// `plot Y1, Y2 against X`: each Y a vector as long as X (or as the first Y without X).
     case plotCurves([Expression], against: Expression?)
     case freeze(model: ModelRef, parameter: ParameterRef, frozen: Bool)
+    /// `predict M on D` on numeric targets: each sequence's last prediction against its truth.
+    case forecast(model: ModelRef, sequence: SequenceRef)
     /// `draw`: the picture, made from the model's shape (and the sequence's symbols) when checked.
     case draw(model: ModelRef, NetworkDrawing)
     case binding(BindingRef, Expression)
@@ -77,6 +79,7 @@ public enum CheckedStatement: Equatable, Sendable {
         case .gates: return "gates"
         case .trace: return "trace"
         case .plot, .plotCurves: return "plot"
+        case .forecast: return "predict"
         case .draw: return "draw"
         case let .freeze(_, _, frozen): return frozen ? "freeze" : "unfreeze"
         case .binding: return "let"

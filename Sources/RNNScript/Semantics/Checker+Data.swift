@@ -89,9 +89,11 @@ extension Checker {
             // Window i: inputs v_i … v_{i+w−1}, target v_{i+w} (sequence to vector).
             let v = series.values.storage
             let sequences = (0..<count).map { i in
-                SequenceData(name: "\(name.name)[\(i + 1)]",
-                             example: SequenceExample(inputs: Matrix(rows: w, cols: 1, storage: Array(v[i..<(i + w)])),
-                                                      targets: Matrix(rows: 1, cols: 1, storage: [v[i + w]])))
+                var window = SequenceData(name: "\(name.name)[\(i + 1)]",
+                                          example: SequenceExample(inputs: Matrix(rows: w, cols: 1, storage: Array(v[i..<(i + w)])),
+                                                                   targets: Matrix(rows: 1, cols: 1, storage: [v[i + w]])))
+                window.normalization = series.normalization
+                return window
             }
             return DatasetData(name: name.name, sequences: sequences)
         case let .parts(count, path, vocabularyName):

@@ -91,7 +91,8 @@ public struct Checker {
             let values = series.values
             let inputs = Matrix(rows: values.rows - 1, cols: 1, storage: Array(values.storage.dropLast()))
             let targets = Matrix(rows: values.rows - 1, cols: 1, storage: Array(values.storage.dropFirst()))
-            let data = SequenceData(name: name.name, example: SequenceExample(inputs: inputs, targets: targets))
+            var data = SequenceData(name: name.name, example: SequenceExample(inputs: inputs, targets: targets))
+            data.normalization = series.normalization
             declare(name.name, .sequence(data))
             return .sequence(data)
         case let .literalSequence(name, inputs, targets, vocabularyName):
@@ -153,6 +154,10 @@ public struct Checker {
         case let .show(expression):
             return .show(try checkExpression(expression).expression)
         case let .expression(expression):
+            // `predict M on D` alone, on numeric targets: the forecast table.
+            if case let .predict(model, sequence) = expression.kind, try checkFit(model, sequence).1.allSatisfy({ $0.targetVocabulary == nil }) {
+                return .forecast(model: try modelRef(model), sequence: try resolve(sequence))
+            }
             return .expression(try checkExpression(expression).expression)
         case let .flow(model, sequence):
             _ = try lookupSequence(sequence)

@@ -61,6 +61,9 @@ public struct SequenceData: Equatable, Sendable {
     /// Set when the targets are classes of a vocabulary.
     public var targetVocabulary: Vocabulary?
     public var targetClasses: [Int]?
+    /// Set when the steps are values of a normalized series (windows, `series … predicting next`):
+    /// how to map them back to the series' own units.
+    public var normalization: SeriesData.Normalization? = nil
 
     public var inputWidth: Int { example.inputSteps.width }
     public var targetWidth: Int { example.targetSteps.width }
