@@ -71,6 +71,11 @@ public enum Activation: String, CaseIterable, Sendable {
 /// The output function O of the readout: `ŷ_t = O(o_t)`.
 public enum Readout: String, CaseIterable, Sendable {
     case softmax, sigmoid, linear
+    /// No V and c: ŷ_t is the top layer's state (Keras's SimpleRNN alone).
+    case none
+
+    /// Whether the model has the readout's parameters V and c.
+    public var hasParameters: Bool { self != .none }
 
     /// ŷ = O(o) as the lecture writes it.
     public var formula: String {
@@ -78,6 +83,7 @@ public enum Readout: String, CaseIterable, Sendable {
         case .softmax: return "ŷ_t[j] = e^{o_t[j]} / Σ_i e^{o_t[i]}"
         case .sigmoid: return "ŷ_t[j] = σ(o_t[j])"
         case .linear: return "ŷ_t = o_t"
+        case .none: return "ŷ_t = s_t (the top layer's state)"
         }
     }
 
@@ -86,7 +92,7 @@ public enum Readout: String, CaseIterable, Sendable {
         switch self {
         case .softmax: return .crossEntropy
         case .sigmoid: return .binaryCrossEntropy
-        case .linear: return .squaredError
+        case .linear, .none: return .squaredError
         }
     }
 }

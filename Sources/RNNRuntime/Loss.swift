@@ -21,7 +21,7 @@ enum StepLoss {
             return m.double + Math.log(total.double)
         case .sigmoid:
             for j in 0..<k { o[j] = F.sigmoid(o[j]) }
-        case .linear:
+        case .linear, .none:
             break
         }
         return .nan
@@ -78,7 +78,7 @@ enum StepLoss {
                 }
             }
             switch readout {
-            case .linear:
+            case .linear, .none:
                 break
             case .sigmoid:
                 for j in 0..<k { dO[j] *= p[j] * (1 - p[j]) }

@@ -78,6 +78,7 @@ public struct ModelConfiguration: Equatable, Sendable {
                 }
             }
         }
+        guard readout.hasParameters else { return shapes }
         shapes.append(ParameterShape(name: "V", rows: d, cols: k, role: .outputWeight(fanIn: d, fanOut: k), layer: layers, gate: 0))
         if bias { shapes.append(ParameterShape(name: "c", rows: 1, cols: k, role: .outputBias, layer: layers, gate: 0)) }
         return shapes
@@ -89,7 +90,7 @@ public struct ModelConfiguration: Equatable, Sendable {
         let b = bias ? 1.0 : 0.0
         let first = g * (n * d + d * d + b * d), rest = g * (d * d + d * d + b * d)
         let hidden = cell.hiddenBiasGate == nil ? 0 : b * d * Double(layers)
-        return first + rest * Double(layers - 1) + hidden + d * k + b * k
+        return first + rest * Double(layers - 1) + hidden + (readout.hasParameters ? d * k + b * k : 0)
     }
 
     public var parameterCount: Int { parameterShapes.reduce(0) { $0 + $1.rows * $1.cols } }

@@ -14,11 +14,12 @@ struct GradientCase: Sendable, CustomTestStringConvertible {
         "\(activation.rawValue)/\(readout.rawValue)/\(loss.rawValue)/outputs \(outputs.rawValue)/bias \(bias ? "on" : "off")"
     }
 
-    /// All 4 × 3 × 3 × 2 × 2 = 144 combinations. None is skipped: every combination
+    /// All 4 × 3 × 3 × 2 × 2 = 144 combinations of the readouts with parameters
+    /// (`readout none` has its own tests, ReadoutNoneTests). None is skipped: every combination
     /// has a well-defined loss once the fixture keeps predictions in the loss's domain
     /// (see `GradientFixture`).
     static let all: [GradientCase] = Activation.allCases.flatMap { a in
-        Readout.allCases.flatMap { r in
+        Readout.allCases.filter(\.hasParameters).flatMap { r in
             LossKind.allCases.flatMap { l in
                 [OutputPlacement.every, .last].flatMap { o in
                     [true, false].map { GradientCase(activation: a, readout: r, loss: l, outputs: o, bias: $0) }

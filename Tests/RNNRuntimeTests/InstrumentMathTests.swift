@@ -27,7 +27,7 @@ struct InstrumentMathTests {
         switch readout {
         case .softmax: return .crossEntropy
         case .sigmoid: return .binaryCrossEntropy
-        case .linear: return .squaredError
+        case .linear, .none: return .squaredError
         }
     }
 

@@ -195,7 +195,7 @@ struct ReferenceRNN {
             let z = e.reduce(0, +)
             return e.map { $0 / z }
         case .sigmoid: return o.map { 1 / (1 + Foundation.exp(-$0)) }
-        case .linear: return o
+        case .linear, .none: return o
         }
     }
 

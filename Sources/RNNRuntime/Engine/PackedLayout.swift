@@ -15,7 +15,8 @@ struct PackedLayout: Sendable {
     var gateCount: Int { cell.gates.count }
     var width: Int { gateCount * hidden }
     var layers: [Layer] = []
-    var v = 0
+    /// V's offset; nil with `readout none`.
+    var v: Int?
     var c: Int?
     var count = 0
 
@@ -33,9 +34,11 @@ struct PackedLayout: Sendable {
             if cfg.bias && cfg.cell.hiddenBiasGate != nil { layer.bhn = offset; offset += d }
             layers.append(layer)
         }
-        v = offset
-        offset += d * cfg.outputSize
-        if cfg.bias { c = offset; offset += cfg.outputSize }
+        if cfg.readout.hasParameters {
+            v = offset
+            offset += d * cfg.outputSize
+            if cfg.bias { c = offset; offset += cfg.outputSize }
+        }
         count = offset
     }
 
@@ -56,7 +59,7 @@ struct PackedLayout: Sendable {
             case .hiddenBias:
                 for j in 0..<d { out.append(layers[shape.layer].bhn! + j) }
             case .outputWeight:
-                for i in 0..<(shape.rows * shape.cols) { out.append(v + i) }
+                for i in 0..<(shape.rows * shape.cols) { out.append(v! + i) }
             case .outputBias:
                 for i in 0..<shape.cols { out.append(c! + i) }
             }

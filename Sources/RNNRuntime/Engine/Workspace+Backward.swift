@@ -13,9 +13,12 @@ extension Workspace {
         // written, not accumulated: no clearing pass over the buffers.
         walkVisitsOnce = window.map { $0 >= T } ?? true
         if !walkVisitsOnce { clearStepGradients() }
-        // The readout's share of ∂L/∂h_t for every step: ∂L/∂O · Vᵀ.
-        F.product(false, true, m: rows, n: d, k: k, dO, lda: k, parameters + net.layout.v, ldb: k,
-                  beta: 0, fromReadout, ldc: d)
+        // The readout's share of ∂L/∂h_t for every step: ∂L/∂O · Vᵀ (∂L/∂O itself without a readout).
+        if let v = net.layout.v {
+            F.product(false, true, m: rows, n: d, k: k, dO, lda: k, parameters + v, ldb: k, beta: 0, fromReadout, ldc: d)
+        } else {
+            fromReadout.update(from: dO, count: rows * d)
+        }
         if let window, window < T {
             for t in 0..<T where (0..<B).contains(where: { hasTarget[t * B + $0] }) {
                 resetCarries()
@@ -164,8 +167,10 @@ extension Workspace {
                 F.product(true, false, m: d, n: width, k: rows, H[l], lda: d, dQ[l], ldb: width, beta: 0, gradients + layer.w, ldc: width)
                 cells[l].weightGradients(dQ[l], rows, gradients)
             }
-            F.product(true, false, m: d, n: k, k: rows, H[L - 1] + B * d, lda: d, dO, ldb: k, beta: 0, gradients + layout.v, ldc: k)
-            if let c = layout.c { columnSums(dO, rows: rows, width: k, stride: k, into: gradients + c) }
+            if let v = layout.v {
+                F.product(true, false, m: d, n: k, k: rows, H[L - 1] + B * d, lda: d, dO, ldb: k, beta: 0, gradients + v, ldc: k)
+                if let c = layout.c { columnSums(dO, rows: rows, width: k, stride: k, into: gradients + c) }
+            }
         }
     }
 }

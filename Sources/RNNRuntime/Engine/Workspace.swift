@@ -82,6 +82,7 @@ final class Workspace<F: RNNScalar> {
 
     init(network: PackedNetwork<F>, batch B: Int, capacity: Int) {
         let cfg = network.configuration
+        precondition(cfg.readout.hasParameters || cfg.outputSize == cfg.hiddenSize, "readout none needs k = d")
         net = network
         self.B = B
         self.capacity = capacity
@@ -221,9 +222,14 @@ final class Workspace<F: RNNScalar> {
     /// o = H_top·V + c over the span, ŷ = O(o), and the losses and ∂L/∂o where targets are.
     private func readout(_ batch: [SequenceExample], loss: LossKind, scale: F) {
         let rows = T * B, cfg = net.configuration, layout = net.layout
-        if let c = layout.c { for r in 0..<rows { (logits + r * k).update(from: parameters + c, count: k) } }
-        F.product(false, false, m: rows, n: k, k: d, H[L - 1] + B * d, lda: d, parameters + layout.v, ldb: k,
-                  beta: layout.c == nil ? 0 : 1, logits, ldc: k)
+        if let v = layout.v {
+            if let c = layout.c { for r in 0..<rows { (logits + r * k).update(from: parameters + c, count: k) } }
+            F.product(false, false, m: rows, n: k, k: d, H[L - 1] + B * d, lda: d, parameters + v, ldb: k,
+                      beta: layout.c == nil ? 0 : 1, logits, ldc: k)
+        } else {
+            // `readout none`: o_t is the top layer's h_t (k = d).
+            logits.update(from: H[L - 1] + B * d, count: rows * k)
+        }
         stepLosses.removeAll(keepingCapacity: true)
         for b in 0..<B { sequenceLosses[b] = 0 }
         outputs.update(from: logits, count: rows * k)

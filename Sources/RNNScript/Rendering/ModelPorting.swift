@@ -18,7 +18,9 @@ enum ModelPorting {
             if c.cell == .gru && c.bias { formula += " + d (bh_n)"; value += d }
             lines.append((c.layers > 1 ? "layer \(layer + 1)" : "recurrent") + ": \(formula) = \(value)")
         }
-        lines.append("readout: k·(d\(c.bias ? " + 1" : "")) = \(k)·(\(d)\(c.bias ? " + 1" : "")) = \(k * (d + (c.bias ? 1 : 0)))")
+        if c.readout.hasParameters {
+            lines.append("readout: k·(d\(c.bias ? " + 1" : "")) = \(k)·(\(d)\(c.bias ? " + 1" : "")) = \(k * (d + (c.bias ? 1 : 0)))")
+        }
         return lines
     }
 
@@ -63,8 +65,10 @@ enum ModelPorting {
                 rows.append(("bias_hh_l\(layer)", c.cell == .gru ? "[0 0 \(p)bh_n]" : "0"))
             }
         }
-        rows.append(("Linear.weight (\(c.outputSize)×\(c.hiddenSize))", "Vᵀ"))
-        if c.bias { rows.append(("Linear.bias", "c")) }
+        if c.readout.hasParameters {
+            rows.append(("Linear.weight (\(c.outputSize)×\(c.hiddenSize))", "Vᵀ"))
+            if c.bias { rows.append(("Linear.bias", "c")) }
+        }
         return rows
     }
 
@@ -96,8 +100,35 @@ enum ModelPorting {
                 }
             }
         }
-        rows.append(("Dense kernel", "V"))
-        if c.bias { rows.append(("Dense bias", "c")) }
+        if c.readout.hasParameters {
+            rows.append(("Dense kernel", "V"))
+            if c.bias { rows.append(("Dense bias", "c")) }
+        }
+        return rows
+    }
+
+    /// The equivalent Keras model's layers as `model.summary()` lists them:
+    /// (layer, output shape, parameter count). Every recurrent layer returns
+    /// sequences except, with `outputs last`, the top one; the readout is a
+    /// Dense(k) (TimeDistributed over the steps with `outputs every`). Keras's
+    /// GRU (reset_after=True) keeps two biases per gate, 2·d more than ours.
+    static func kerasLayers(_ c: ModelConfiguration) -> [(layer: String, shape: String, count: Int)] {
+        let kind = c.cell == .rnn ? "SimpleRNN" : c.cell == .lstm ? "LSTM" : "GRU"
+        let g = c.cell.gates.count, d = c.hiddenSize, bias = c.bias ? 1 : 0
+        var rows: [(layer: String, shape: String, count: Int)] = []
+        for layer in 0..<c.layers {
+            let n = layer == 0 ? c.inputSize : d
+            var count = g * d * (n + d + bias)
+            if c.cell == .gru && c.bias { count += 3 * d }
+            // return_sequences=False only for the top layer of a model with `outputs last`.
+            let lastStepOnly = layer == c.layers - 1 && c.outputs == .last
+            rows.append(("\(kind)(\(d))", lastStepOnly ? "(None, \(d))" : "(None, None, \(d))", count))
+        }
+        if c.readout.hasParameters {
+            let dense = "Dense(\(c.outputSize))"
+            rows.append((c.outputs == .every ? "TimeDistributed(\(dense))" : dense,
+                         c.outputs == .every ? "(None, None, \(c.outputSize))" : "(None, \(c.outputSize))", c.outputSize * (d + bias)))
+        }
         return rows
     }
 

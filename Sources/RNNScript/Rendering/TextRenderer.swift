@@ -78,7 +78,8 @@ public struct TextRenderer {
         case let .model(name, model):
             let c = model.configuration
             let state = c.cell == .rnn ? "state \(c.activation.rawValue), " : ""
-            let sizes = ([c.inputSize] + Array(repeating: c.hiddenSize, count: c.layers) + [c.outputSize]).map(String.init).joined(separator: " → ")
+            let sizes = ([c.inputSize] + Array(repeating: c.hiddenSize, count: c.layers) + (c.readout.hasParameters ? [c.outputSize] : []))
+                .map(String.init).joined(separator: " → ")
             return ["\(name): \(c.cellDescription) \(sizes), \(state)readout \(c.readout.rawValue), "
                     + "\(c.parameterCount) parameters, init \(describe(c.initializer))"]
         case let .modelSummary(name, model, frozen):
@@ -346,6 +347,13 @@ public struct TextRenderer {
         }
         lines.append("  " + pad("total", nameWidth + 11) + padLeft(String(c.parameterCount), 7))
         lines.append("counts: " + ModelPorting.countFormulas(c).joined(separator: "; "))
+        let layers = ModelPorting.kerasLayers(c)
+        let layerWidth = max(7, (layers.map(\.layer.count).max() ?? 0) + 2)
+        lines.append("as Keras's model.summary() lists the equivalent model"
+                     + (c.cell == .gru && c.bias ? " (its GRU keeps two biases per gate: 2·d more per layer than here)" : "") + ":")
+        lines.append("  " + pad("layer", layerWidth) + pad("output shape", 20) + padLeft("params", 8))
+        for row in layers { lines.append("  " + pad(row.layer, layerWidth) + pad(row.shape, 20) + padLeft(String(row.count), 8)) }
+        lines.append("  " + pad("total", layerWidth + 20) + padLeft(String(layers.reduce(0) { $0 + $1.count }), 8))
         lines.append("spectral norms: " + ModelPorting.spectralNorms(model).map { "‖\($0.0)‖₂ = \(NumberFormatting.general($0.1))" }.joined(separator: ", "))
         lines.append(ModelPorting.pytorchHeading(c))
         let torch = ModelPorting.pytorch(c)
@@ -379,9 +387,11 @@ public struct TextRenderer {
         let state = c.cell == .rnn ? "s_t" : "h_t"
         if c.layers > 1 {
             let reads = c.layers == 2 ? "layer 2 reads layer 1's \(state) as its x_t" : "layer ℓ = 2…\(c.layers) reads layer ℓ-1's \(state) as its x_t"
-            lines.append(reads + "; the readout reads layer \(c.layers)")
+            lines.append(reads + (c.readout.hasParameters ? "; the readout reads layer \(c.layers)" : ""))
         }
-        if c.cell == .rnn {
+        if !c.readout.hasParameters {
+            lines.append("ŷ_t = \(state)" + (c.layers > 1 ? " of layer \(c.layers)" : "") + " (readout none: no V, c)")
+        } else if c.cell == .rnn {
             // The lecture's o_t (for gated cells o_t is the output gate, so the readout is written whole).
             lines.append("o_t = s_t V" + b("c"))
             lines.append("ŷ_t = \(c.readout.rawValue)(o_t)")

@@ -281,12 +281,18 @@ extension Checker {
                 configuration.initializer = try checkInitializer(id, arguments, entry.range)
             }
         }
+        // Without a readout the output is the top layer's state: its width is the hidden size.
+        if configuration.readout == .none, sizes["output"] == nil, let hidden = sizes["hidden"] { sizes["output"] = hidden }
         for required in ["input", "hidden", "output"] where sizes[required] == nil {
             throw Diagnostic(.missingEntry(required, block: "model \(name.name)"), at: blockRange)
         }
         configuration.inputSize = sizes["input"]!
         configuration.hiddenSize = sizes["hidden"]!
         configuration.outputSize = sizes["output"]!
+        if configuration.readout == .none && configuration.outputSize != configuration.hiddenSize {
+            throw Diagnostic(.invalidDeclaration("with 'readout none' the output is the top layer's state, so output must equal hidden (\(configuration.hiddenSize)), not \(configuration.outputSize)"),
+                             at: seen["output"] ?? blockRange)
+        }
         configuration.layers = sizes["layers"] ?? 1
         // Counted in Double: absurd sizes must not overflow before they are rejected.
         let count = configuration.parameterCountEstimate

@@ -128,7 +128,7 @@ extension NetworkDrawing {
 extension NetworkDrawing {
     /// The folded network, one column: ŷ_t on top (row 0), the layers' states
     /// below it (the top layer first), x_t at the bottom. U on x_t → s_t, the
-    /// recurrence W as a self-loop s → s, V on s_t → ŷ_t; in a stack the arrow
+    /// recurrence W as a self-loop s → s, V on s_t → ŷ_t (no label with `readout none`: ŷ_t is s_t); in a stack the arrow
     /// into layer L+1 carries `layer(L+1).U` and its loop `layer(L+1).W`.
     /// Ids: `x`, `s` (or `layer1.s`, `layer2.s`…), `y`.
     public static func folded(_ configuration: ModelConfiguration) -> NetworkDrawing {
@@ -143,7 +143,7 @@ extension NetworkDrawing {
             edges.append(Edge(from: id, to: id, label: parameterLabel("W", layer: layer, configuration)))
             below = id
         }
-        edges.append(Edge(from: below, to: "y", label: "V"))
+        edges.append(Edge(from: below, to: "y", label: configuration.readout.hasParameters ? "V" : ""))
         nodes.append(Node(id: "x", label: "x_t", role: .input, column: 0, row: layers + 1))
         return NetworkDrawing(title: "the folded network " + sizeTitle(configuration), nodes: nodes, edges: edges)
     }
@@ -226,7 +226,7 @@ extension NetworkDrawing {
             }
             if !last || t == count {
                 nodes.append(Node(id: "y\(t)", label: "ŷ\(t)", role: .output, column: column, row: outputRow))
-                edges.append(Edge(from: below, to: "y\(t)", label: "V"))
+                edges.append(Edge(from: below, to: "y\(t)", label: configuration.readout.hasParameters ? "V" : ""))
                 if let symbol = target(t) {
                     nodes.append(Node(id: "t\(t)", label: symbol, role: .target, column: column, row: 0))
                     edges.append(Edge(from: "y\(t)", to: "t\(t)", label: ""))
