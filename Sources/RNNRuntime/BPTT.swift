@@ -82,6 +82,7 @@ extension Workspace {
         let names = net.configuration.cell.gates
         if names.count > 1 {
             for l in 0..<L {
+                let d = hidden[l], width = widths[l]
                 for (g, name) in names.enumerated() {
                     var m = Matrix(rows: T + 1, cols: d)
                     for t in 0..<T { for j in 0..<d { m[t + 1, j] = pre[l][t * B * width + g * d + j].double } }

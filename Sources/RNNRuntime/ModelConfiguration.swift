@@ -25,8 +25,11 @@ public struct ModelConfiguration: Equatable, Sendable {
     public var cell: CellKind = .rnn
     /// n: the width of x_t.
     public var inputSize: Int
-    /// d: the width of s_t.
+    /// d: the width of s_t (of the top layer's, with `layerWidths`).
     public var hiddenSize: Int
+    /// One width per layer (`hidden [20, 20, 1]`), the last equal to
+    /// `hiddenSize`; nil when every layer is `hiddenSize` wide.
+    public var layerWidths: [Int]?
     /// k: the width of o_t and ŷ_t.
     public var outputSize: Int
     public var activation: Activation = .tanh
@@ -63,10 +66,10 @@ public struct ModelConfiguration: Equatable, Sendable {
     /// the n gate), then the readout V d×k and c 1×k. With more than one layer
     /// the recurrent ones are named `layerL.P`.
     public var parameterShapes: [ParameterShape] {
-        let d = hiddenSize, k = outputSize
+        let k = outputSize
         var shapes: [ParameterShape] = []
         for layer in 0..<layers {
-            let n = layer == 0 ? inputSize : d
+            let d = hidden(layer: layer), n = layerInput(layer)
             let prefix = layers > 1 ? "layer\(layer + 1)." : ""
             for (g, gate) in cell.gates.enumerated() {
                 let suffix = gate.isEmpty ? "" : "_" + gate
@@ -79,6 +82,7 @@ public struct ModelConfiguration: Equatable, Sendable {
             }
         }
         guard readout.hasParameters else { return shapes }
+        let d = hiddenSize
         shapes.append(ParameterShape(name: "V", rows: d, cols: k, role: .outputWeight(fanIn: d, fanOut: k), layer: layers, gate: 0))
         if bias { shapes.append(ParameterShape(name: "c", rows: 1, cols: k, role: .outputBias, layer: layers, gate: 0)) }
         return shapes
@@ -86,17 +90,29 @@ public struct ModelConfiguration: Equatable, Sendable {
 
     /// Σ rows·cols over the parameters, counted in Double so absurd sizes cannot overflow.
     public var parameterCountEstimate: Double {
-        let n = Double(inputSize), d = Double(hiddenSize), k = Double(outputSize), g = Double(cell.gates.count)
-        let b = bias ? 1.0 : 0.0
-        let first = g * (n * d + d * d + b * d), rest = g * (d * d + d * d + b * d)
-        let hidden = cell.hiddenBiasGate == nil ? 0 : b * d * Double(layers)
-        return first + rest * Double(layers - 1) + hidden + (readout.hasParameters ? d * k + b * k : 0)
+        let g = Double(cell.gates.count), b = bias ? 1.0 : 0.0, k = Double(outputSize)
+        var total = 0.0
+        for layer in 0..<layers {
+            let n = Double(layerInput(layer)), d = Double(hidden(layer: layer))
+            total += g * (n * d + d * d + b * d) + (cell.hiddenBiasGate == nil ? 0 : b * d)
+        }
+        let d = Double(hiddenSize)
+        return total + (readout.hasParameters ? d * k + b * k : 0)
     }
+
+    /// d_ℓ: the width of layer `layer`'s state (0-based).
+    public func hidden(layer: Int) -> Int { layerWidths?[layer] ?? hiddenSize }
+
+    /// n_ℓ: the width of what layer `layer` reads (x_t, or the state of the layer below).
+    public func layerInput(_ layer: Int) -> Int { layer == 0 ? inputSize : hidden(layer: layer - 1) }
+
+    /// Where layer `layer`'s state starts in s_t (every layer's state, concatenated).
+    public func stateOffset(layer: Int) -> Int { (0..<layer).reduce(0) { $0 + cell.stateWidth(hidden: hidden(layer: $1)) } }
 
     public var parameterCount: Int { parameterShapes.reduce(0) { $0 + $1.rows * $1.cols } }
 
     /// The width of the whole state s_t: every layer's state, concatenated.
-    public var stateWidth: Int { layers * cell.stateWidth(hidden: hiddenSize) }
+    public var stateWidth: Int { stateOffset(layer: layers) }
 }
 
 /// A parameter's name, shape and role.

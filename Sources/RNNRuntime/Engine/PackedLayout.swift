@@ -1,19 +1,20 @@
 /// Where each tensor of a network lives in one flat buffer: per layer the
-/// input weights (n_ℓ × G·d, gates side by side), the recurrent weights
-/// (d × G·d), the biases (G·d) and the GRU's bh_n (d); then V (d × k) and c.
+/// input weights (n_ℓ × G·d_ℓ, gates side by side), the recurrent weights
+/// (d_ℓ × G·d_ℓ), the biases (G·d_ℓ) and the GRU's bh_n (d_ℓ); then V (d × k)
+/// and c, d the top layer's width.
 /// Parameters, gradients and optimizer state all use this layout, so training
 /// never repacks: each matrix product reads and writes its slice in place.
 struct PackedLayout: Sendable {
     struct Layer: Sendable {
         var inputWidth: Int
+        /// d_ℓ, and G·d_ℓ: one row of the layer's gates.
+        var hidden: Int, width: Int
         var u: Int, w: Int
         var b: Int?, bhn: Int?
     }
     let cell: CellKind
-    let hidden: Int
     let outputs: Int
     var gateCount: Int { cell.gates.count }
-    var width: Int { gateCount * hidden }
     var layers: [Layer] = []
     /// V's offset; nil with `readout none`.
     var v: Int?
@@ -22,13 +23,11 @@ struct PackedLayout: Sendable {
 
     init(_ cfg: ModelConfiguration) {
         cell = cfg.cell
-        hidden = cfg.hiddenSize
         outputs = cfg.outputSize
-        let d = cfg.hiddenSize, width = cfg.cell.gates.count * d
         var offset = 0
         for l in 0..<cfg.layers {
-            let n = l == 0 ? cfg.inputSize : d
-            var layer = Layer(inputWidth: n, u: offset, w: offset + n * width, b: nil, bhn: nil)
+            let n = cfg.layerInput(l), d = cfg.hidden(layer: l), width = cfg.cell.gates.count * d
+            var layer = Layer(inputWidth: n, hidden: d, width: width, u: offset, w: offset + n * width, b: nil, bhn: nil)
             offset += n * width + d * width
             if cfg.bias { layer.b = offset; offset += width }
             if cfg.bias && cfg.cell.hiddenBiasGate != nil { layer.bhn = offset; offset += d }
@@ -36,7 +35,7 @@ struct PackedLayout: Sendable {
         }
         if cfg.readout.hasParameters {
             v = offset
-            offset += d * cfg.outputSize
+            offset += cfg.hiddenSize * cfg.outputSize
             if cfg.bias { c = offset; offset += cfg.outputSize }
         }
         count = offset
@@ -44,9 +43,9 @@ struct PackedLayout: Sendable {
 
     /// The flat position of element (r, j) of each parameter, in `parameterShapes` order.
     func positions(_ cfg: ModelConfiguration) -> [[Int]] {
-        let d = hidden, ld = width
-        return cfg.parameterShapes.map { shape in
+        cfg.parameterShapes.map { shape in
             let g = shape.gate
+            let (d, ld) = shape.layer < layers.count ? (layers[shape.layer].hidden, layers[shape.layer].width) : (0, 0)
             var out = [Int]()
             out.reserveCapacity(shape.rows * shape.cols)
             switch shape.role {

@@ -50,9 +50,9 @@ struct CellShape {
     /// B sequences, up to `capacity` steps per span.
     let batch: Int
     let capacity: Int
-    var hidden: Int { configuration.hiddenSize }
+    var hidden: Int { layer.hidden }
     /// G·d: one row of gates.
-    var width: Int { configuration.cell.gates.count * configuration.hiddenSize }
+    var width: Int { layer.width }
 }
 
 /// One forward step of one layer, for the B sequences of the batch.

@@ -40,15 +40,15 @@ extension Workspace {
 
     func clearStepGradients() {
         for l in 0..<L {
-            dP[l].zero(T * B * width)
-            if cells[l].hasSeparateRecurrentGradient { dQ[l].zero(T * B * width) }
+            dP[l].zero(T * B * widths[l])
+            if cells[l].hasSeparateRecurrentGradient { dQ[l].zero(T * B * widths[l]) }
         }
     }
 
     /// Wᵀ of every layer, for the step products of the backward walk.
     private func refreshTransposedWeights() {
         for l in 0..<L {
-            let w = parameters + net.layout.layers[l].w, wt = transposedW[l]
+            let w = parameters + net.layout.layers[l].w, wt = transposedW[l], d = hidden[l], width = widths[l]
             if stepPanels {
                 F.pack(transposed: true, k: width, n: d, w, ldb: width, into: wt)
                 continue
@@ -67,8 +67,8 @@ extension Workspace {
 
     func resetCarries() {
         for l in 0..<L {
-            carryH[l].zero(B * d)
-            cells[l].cellCarry?.zero(B * d)
+            carryH[l].zero(B * hidden[l])
+            cells[l].cellCarry?.zero(B * hidden[l])
         }
     }
 
@@ -79,9 +79,8 @@ extension Workspace {
     /// `propagate`, leaves ∂L/∂h_{t−1} (and the cell state's) in the carries.
     /// `seeds` (per layer, B × layer state) are added to the carries first (Jacobians).
     func walkStep(_ t: Int, seedTop: Bool, propagate: Bool, seeds: [[F]]? = nil) {
-        let count = B * d
         for l in stride(from: L - 1, through: 0, by: -1) {
-            let dh = carryH[l]
+            let dh = carryH[l], count = B * hidden[l]
             if l == L - 1 {
                 if seedTop {
                     let above = fromReadout + t * count
@@ -104,12 +103,12 @@ extension Workspace {
     /// stepQ for W); they are added into dP (dQ); `external[l]` becomes ∂L/∂x_t
     /// and the carries ∂L/∂h_{t−1} (∂L/∂c_{t−1}).
     private func stepBack(_ l: Int, _ t: Int, propagate: Bool) {
-        let layer = net.layout.layers[l], cell = cells[l], dh = carryH[l]
+        let layer = net.layout.layers[l], cell = cells[l], dh = carryH[l], d = hidden[l], width = widths[l]
         let offset = t * B * width, h = H[l]
         cell.backward(BackwardStep(t: t, gates: pre[l] + offset, hPrev: h + t * B * d, hNext: h + (t + 1) * B * d,
                                    dh: dh, input: stepP, recurrent: stepQ))
-        accumulate(stepP, into: dP[l] + offset)
-        if cell.hasSeparateRecurrentGradient { accumulate(stepQ, into: dQ[l] + offset) }
+        accumulate(stepP, into: dP[l] + offset, count: B * width)
+        if cell.hasSeparateRecurrentGradient { accumulate(stepQ, into: dQ[l] + offset, count: B * width) }
         let recurrentGradient = cell.hasSeparateRecurrentGradient ? stepQ : stepP
         // ∂L/∂x_t for the layer below.
         if l > 0 {
@@ -137,8 +136,7 @@ extension Workspace {
     /// revisits steps, else written (as 0 + x, so a −0 becomes +0 exactly as
     /// accumulating did).
     @inline(__always)
-    private func accumulate(_ step: UnsafeMutablePointer<F>, into span: UnsafeMutablePointer<F>) {
-        let count = B * width
+    private func accumulate(_ step: UnsafeMutablePointer<F>, into span: UnsafeMutablePointer<F>, count: Int) {
         if walkVisitsOnce { for i in 0..<count { span[i] = step[i] + 0 } }
         else { for i in 0..<count { span[i] += step[i] } }
     }
@@ -150,7 +148,7 @@ extension Workspace {
         grads.withUnsafeMutableBufferPointer { buffer in
             let gradients = buffer.baseAddress!
             for l in 0..<L {
-                let layer = layout.layers[l], inputs = layer.inputWidth, gates = dP[l]
+                let layer = layout.layers[l], inputs = layer.inputWidth, gates = dP[l], d = hidden[l], width = widths[l]
                 if l == 0 && inputsAreClasses {
                     // Xᵀ·δ for one-hot rows: add δ's row r into row c_r of ∂L/∂U.
                     gradients.advanced(by: layer.u).zero(inputs * width)
@@ -159,7 +157,7 @@ extension Workspace {
                         for j in stride(from: 0, to: width, by: 8) { row.setLanes(row.lanes(j, width) + delta.lanes(j, width), j, width) }
                     }
                 } else {
-                    let input = l == 0 ? UnsafePointer(x) : UnsafePointer(H[l - 1] + B * d)
+                    let input = l == 0 ? UnsafePointer(x) : UnsafePointer(H[l - 1] + B * inputs)
                     F.product(true, false, m: inputs, n: width, k: rows, input, lda: inputs, gates, ldb: width,
                               beta: 0, gradients + layer.u, ldc: width)
                 }

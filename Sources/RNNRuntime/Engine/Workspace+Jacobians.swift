@@ -5,19 +5,22 @@ extension Workspace {
     /// backward walk records its carry at every step it passes.
     func stateJacobians(from t: Int) -> [Matrix] {
         precondition(B == 1)
-        let S = net.configuration.stateWidth, layerState = layerState
+        let S = net.configuration.stateWidth, cell = net.configuration.cell
+        let offsets = (0...L).map(stateOffset)
         var result = (0..<t).map { _ in Matrix(rows: S, cols: S) }
-        var seeds = (0..<L).map { _ in [F](repeating: 0, count: layerState) }
+        var seeds = (0..<L).map { l in [F](repeating: 0, count: cell.stateWidth(hidden: hidden[l])) }
         for i in 0..<S {
-            for l in 0..<L { for j in 0..<layerState { seeds[l][j] = 0 } }
-            seeds[i / layerState][i % layerState] = 1
+            for l in 0..<L { for j in seeds[l].indices { seeds[l][j] = 0 } }
+            let owner = (0..<L).last { offsets[$0] <= i }!
+            seeds[owner][i - offsets[owner]] = 1
             resetCarries()
             for step in stride(from: t - 1, through: 0, by: -1) {
                 walkStep(step, seedTop: false, propagate: true, seeds: step == t - 1 ? seeds : nil)
                 for l in 0..<L {
-                    for j in 0..<d { result[step][i, l * layerState + j] = carryH[l][j].double }
+                    let d = hidden[l], at = offsets[l]
+                    for j in 0..<d { result[step][i, at + j] = carryH[l][j].double }
                     if let dc = cells[l].cellCarry {
-                        for j in 0..<d { result[step][i, l * layerState + d + j] = dc[j].double }
+                        for j in 0..<d { result[step][i, at + d + j] = dc[j].double }
                     }
                 }
             }

@@ -18,9 +18,10 @@ final class Workspace<F: RNNScalar> {
     /// Steps in the current span.
     private(set) var T = 0
     private(set) var spanStart = 0
+    /// n, d (the top layer's width, what the readout reads), k, L.
     let n: Int, d: Int, k: Int, L: Int
-    /// G·d: one row of a layer's gates.
-    let width: Int
+    /// Per layer: d_ℓ, and G·d_ℓ (one row of the layer's gates).
+    let hidden: [Int], widths: [Int]
     /// Every buffer below is taken from here once and lives as long as the workspace.
     private let arena = Arena<F>()
     /// Each layer's cell (its step functions and own buffers).
@@ -87,15 +88,16 @@ final class Workspace<F: RNNScalar> {
         self.B = B
         self.capacity = capacity
         n = cfg.inputSize; d = cfg.hiddenSize; k = cfg.outputSize; L = cfg.layers
-        width = network.layout.width
+        hidden = network.layout.layers.map(\.hidden)
+        widths = network.layout.layers.map(\.width)
         let own = arena.take(network.layout.count)
         own.update(from: network.values, count: network.layout.count)
         parameters = UnsafePointer(own)
         let rows = capacity * B
         x = arena.take(rows * n)
         xClasses = [Int32](repeating: -1, count: rows)
-        pre = arena.take(rows * width, layers: L)
-        H = arena.take((capacity + 1) * B * d, layers: L)
+        pre = widths.map { [arena] in arena.take(rows * $0) }
+        H = hidden.map { [arena] in arena.take((capacity + 1) * B * $0) }
         logits = arena.take(rows * k); outputs = arena.take(rows * k)
         dO = arena.take(rows * k); targets = arena.take(rows * k)
         hasTarget = [Bool](repeating: false, count: rows)
@@ -105,23 +107,24 @@ final class Workspace<F: RNNScalar> {
         cells = network.layout.layers.map { [arena] layer in
             cfg.cell.makeEngineCell(CellShape(configuration: cfg, layer: layer, batch: B, capacity: capacity), arena: arena)
         }
-        dP = arena.take(rows * width, layers: L)
-        dQ = cells[0].hasSeparateRecurrentGradient ? arena.take(rows * width, layers: L) : dP
+        dP = widths.map { [arena] in arena.take(rows * $0) }
+        dQ = cells[0].hasSeparateRecurrentGradient ? widths.map { [arena] in arena.take(rows * $0) } : dP
         fromReadout = arena.take(rows * d)
-        carryH = arena.take(B * d, layers: L)
+        carryH = hidden.map { [arena] in arena.take(B * $0) }
         external = network.layout.layers.map { [arena] in arena.take(B * $0.inputWidth) }
-        stepP = arena.take(B * width); stepQ = arena.take(B * width)
+        let widest = widths.max() ?? 0
+        stepP = arena.take(B * widest); stepQ = arena.take(B * widest)
         stepPanels = B >= 8
-        let (hidden, width) = (d, width)
-        forwardPanels = stepPanels ? arena.take(F.panelsSize(k: hidden, n: width), layers: L) : []
-        transposedW = arena.take(stepPanels ? F.panelsSize(k: width, n: hidden) : width * hidden, layers: L)
+        let layerShapes = Array(zip(hidden, widths))
+        forwardPanels = stepPanels ? layerShapes.map { [arena] d, width in arena.take(F.panelsSize(k: d, n: width)) } : []
+        transposedW = layerShapes.map { [arena, stepPanels] d, width in arena.take(stepPanels ? F.panelsSize(k: width, n: d) : width * d) }
     }
 
     /// Computes with `parameters` from now on; the caller keeps them alive.
     func use(parameters: UnsafePointer<F>) { self.parameters = parameters }
 
-    /// The width of one layer's state (h, and c when the cell has one).
-    var layerState: Int { net.configuration.cell.stateWidth(hidden: d) }
+    /// Where layer l's state (h, and c when the cell has one) starts in a sequence's state row.
+    func stateOffset(_ l: Int) -> Int { net.configuration.stateOffset(layer: l) }
 
     // MARK: - Forward
 
@@ -161,9 +164,9 @@ final class Workspace<F: RNNScalar> {
     private func setState(block: Int, from states: [F]) {
         let S = net.configuration.stateWidth
         for l in 0..<L {
-            let c = cells[l].cellState
+            let c = cells[l].cellState, d = hidden[l]
             for b in 0..<B {
-                let row = (block * B + b) * d, from = b * S + l * layerState
+                let row = (block * B + b) * d, from = b * S + stateOffset(l)
                 for j in 0..<d { H[l][row + j] = states[from + j] }
                 if let c { for j in 0..<d { c[row + j] = states[from + d + j] } }
             }
@@ -175,9 +178,9 @@ final class Workspace<F: RNNScalar> {
         let S = net.configuration.stateWidth
         var out = [F](repeating: 0, count: B * S)
         for l in 0..<L {
-            let c = cells[l].cellState
+            let c = cells[l].cellState, d = hidden[l]
             for b in 0..<B {
-                let row = (block * B + b) * d, to = b * S + l * layerState
+                let row = (block * B + b) * d, to = b * S + stateOffset(l)
                 for j in 0..<d { out[to + j] = H[l][row + j] }
                 if let c { for j in 0..<d { out[to + d + j] = c[row + j] } }
             }
@@ -191,7 +194,7 @@ final class Workspace<F: RNNScalar> {
     /// One layer over the whole span: X·U + b for every step at once, then the
     /// recurrence step by step through the cell.
     private func forwardLayer(_ l: Int) {
-        let layer = net.layout.layers[l], rows = T * B
+        let layer = net.layout.layers[l], rows = T * B, d = hidden[l], width = widths[l]
         let gates = pre[l]
         if let bias = layer.b {
             for r in 0..<rows { (gates + r * width).update(from: parameters + bias, count: width) }
@@ -204,7 +207,7 @@ final class Workspace<F: RNNScalar> {
                 for j in stride(from: 0, to: width, by: 8) { p.setLanes(p.lanes(j, width) + u.lanes(j, width), j, width) }
             }
         } else {
-            let input = l == 0 ? UnsafePointer(x) : UnsafePointer(H[l - 1] + B * d)
+            let input = l == 0 ? UnsafePointer(x) : UnsafePointer(H[l - 1] + B * layer.inputWidth)
             F.product(false, false, m: rows, n: width, k: layer.inputWidth, input, lda: layer.inputWidth,
                       parameters + layer.u, ldb: width, beta: layer.b == nil ? 0 : 1, gates, ldc: width)
         }
@@ -258,6 +261,7 @@ final class Workspace<F: RNNScalar> {
     func firstNonFinite() -> String? {
         for t in 0..<T {
             for l in 0..<L {
+                let d = hidden[l]
                 for i in 0..<(B * d) where !H[l][(t + 1) * B * d + i].isFinite {
                     let b = i / d
                     return "the state s_\(t + 1)\(L > 1 ? " of layer \(l + 1)" : "") (sequence \(sequenceOffset + b + 1) of the batch, step \(spanStart + t + 1))"

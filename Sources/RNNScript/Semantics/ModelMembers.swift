@@ -12,16 +12,16 @@ public struct StateSlot: Equatable, Sendable {
 extension ModelConfiguration {
     /// The initial-state slots, in state order.
     public var stateSlots: [StateSlot] {
-        let d = hiddenSize, layerWidth = cell.stateWidth(hidden: d)
         var slots: [StateSlot] = []
         for layer in 0..<layers {
             let prefix = layers > 1 ? "layer\(layer + 1)." : ""
+            let d = hidden(layer: layer), offset = stateOffset(layer: layer)
             switch cell {
-            case .rnn: slots.append(StateSlot(name: prefix + "s0", offset: layer * layerWidth, width: d))
-            case .gru: slots.append(StateSlot(name: prefix + "h0", offset: layer * layerWidth, width: d))
+            case .rnn: slots.append(StateSlot(name: prefix + "s0", offset: offset, width: d))
+            case .gru: slots.append(StateSlot(name: prefix + "h0", offset: offset, width: d))
             case .lstm:
-                slots.append(StateSlot(name: prefix + "h0", offset: layer * layerWidth, width: d))
-                slots.append(StateSlot(name: prefix + "c0", offset: layer * layerWidth + d, width: d))
+                slots.append(StateSlot(name: prefix + "h0", offset: offset, width: d))
+                slots.append(StateSlot(name: prefix + "c0", offset: offset + d, width: d))
             }
         }
         return slots
