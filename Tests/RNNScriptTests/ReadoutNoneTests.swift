@@ -67,4 +67,46 @@ struct ReadoutNoneTests {
         let sample = runScript("vocab v = ['a', 'b']\nmodel k = rnn { input v; hidden 2; readout none }\nsample k over v from \"a\" length 3")
         #expect(sample.status == .scriptError && sample.errors.contains("softmax readout"), "\(sample.errors)")
     }
+
+    @Test("hidden [20, 20, 1]: seed 004's three-layer stack has Keras's 1282 parameters; widths per layer everywhere")
+    func layerWidths() throws {
+        let run = InstrumentTests.run("""
+            model stack = rnn { input 1; hidden [20, 20, 1]; readout none; outputs last }
+            model mix = lstm { input 2; hidden [3, 5]; output 2; init uniform(-0.8, 0.8) }
+            model plain = rnn { input 2; hidden [3, 3]; output 2 }
+            sequence s = inputs [[1, 0], [0, 1], [1, 1]] targets [[1, 0], [0, 1], [1, 1]]
+            loss se = squared_error
+            gradcheck mix on s with se
+            forward mix on s with se
+            show mix.layer1.gate_f
+            show mix.layer2.c0
+            save mix to "mix.json"
+            load mix from "mix.json"
+            """)
+        #expect(run.status == .ok, "\(run.errors)")
+        let stack = run.cells[0]["result"] as? [String: Any]
+        #expect(InstrumentTests.number(stack?["parameters"]) == 1282)
+        let errors = run.result("gradcheck mix on s with se").values.compactMap(InstrumentTests.number)
+        #expect(errors.count == 26 && errors.allSatisfy { $0 < 1e-6 }, "\(errors)")
+        #expect(InstrumentTests.matrix(run.cell("show mix.layer1.gate_f")["result"]).first?.count == 3)
+        #expect(InstrumentTests.matrix(run.cell("show mix.layer2.c0")["result"]).first?.count == 5)
+        let text = runScript("model stack = rnn { input 1; hidden [20, 20, 1]; readout none; outputs last }\nshow stack").output
+        #expect(text.contains("3-layer vanilla RNN 1 → 20 → 20 → 1, state tanh, readout none, 1282 parameters"), "\(text)")
+        #expect(text.contains("      SimpleRNN(1)   (None, 1)                 22\n      total                                  1282"), "\(text)")
+        #expect(text.contains("rnn3.weight_ih_l0 (1×20)   = layer3.Uᵀ"))
+        // Equal widths are the plain form.
+        let plain = runScript("model a = rnn { input 2; hidden [3, 3]; output 2 }\nmodel b = rnn { input 2; hidden 3; layers 2; output 2 }")
+        let lines = plain.output.split(separator: "\n").filter { $0.contains("2-layer vanilla RNN") }
+        #expect(lines.count == 2 && lines[0].dropFirst(6) == lines[1].dropFirst(6), "\(plain.output)")
+    }
+
+    @Test("hidden lists: layers must agree, each width in range")
+    func layerWidthErrors() {
+        let layers = runScript("model m = rnn { input 1; hidden [2, 3]; layers 3; output 1 }")
+        #expect(layers.status == .scriptError && layers.errors.contains("'hidden' lists 2 widths but 'layers' is 3"), "\(layers.errors)")
+        let zero = runScript("model m = rnn { input 1; hidden [2, 0]; output 1 }")
+        #expect(zero.status == .scriptError && zero.errors.contains("test.rnn:1:37: error: hidden 0 is out of range"), "\(zero.errors)")
+        let unclosed = runScript("model m = rnn { input 1; hidden [2, 3; output 1 }")
+        #expect(unclosed.status == .scriptError, "\(unclosed.output)")
+    }
 }

@@ -189,7 +189,7 @@ public final class ScriptRunner {
         case let .series(s): return "series: \(s.values.rows) values"
         case let .dataset(d): return "dataset: \(d.sequences.count) sequences"
         case let .model(c):
-            let sizes = ([c.inputSize] + Array(repeating: c.hiddenSize, count: c.layers) + [c.outputSize]).map(String.init).joined(separator: " → ")
+            let sizes = c.sizeChain
             return "model: \(c.cellDescription) \(sizes), \(c.parameterCount) parameters"
         case let .loss(kind): return "loss: \(kind.rawValue)"
         case let .optimizer(settings): return "optimizer: \(settings.kind.rawValue)"

@@ -28,11 +28,12 @@ extension Interpreter {
         if c.cell == .rnn && c.layers > 1 {
             // Per layer: the diagonal block ∂h^ℓ_T/∂h^ℓ_k against (γλ_ℓ)^(T−k).
             report.gamma = c.activation.maxDerivative
-            let d = c.hiddenSize, g = c.activation.maxDerivative
+            let g = c.activation.maxDerivative
             report.layers = (0..<c.layers).map { l in
                 let W = m.parameter(named: "layer\(l + 1).W")!, lambdaL = LinearAlgebra.spectralNorm(W)
+                let span = c.stateOffset(layer: l)..<c.stateOffset(layer: l + 1)
                 let blocks = (0..<T).map { k in
-                    row(k, jacobians[k].block(rows: (l * d)..<((l + 1) * d), cols: (l * d)..<((l + 1) * d)),
+                    row(k, jacobians[k].block(rows: span, cols: span),
                         bound: integerPower(g * lambdaL, T - k))
                 }
                 return FlowReport.Layer(layer: l + 1, lambda: lambdaL, spectralRadius: LinearAlgebra.spectralRadius(W), rows: blocks)

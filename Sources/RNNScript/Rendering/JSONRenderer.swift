@@ -86,7 +86,7 @@ public struct JSONRenderer {
             let c = model.configuration
             var pairs: [(String, JSON)] = [
                 ("name", .string(name)), ("cell", .string(c.cell.rawValue)),
-                ("input", .number(Double(c.inputSize))), ("hidden", .number(Double(c.hiddenSize))),
+                ("input", .number(Double(c.inputSize))), ("hidden", c.layerWidths.map { .array($0.map { .number(Double($0)) }) } ?? .number(Double(c.hiddenSize))),
                 ("output", .number(Double(c.outputSize))), ("state", .string(c.activation.rawValue)),
                 ("readout", .string(c.readout.rawValue)), ("outputs", .string(c.outputs.rawValue)), ("bias", .bool(c.bias)),
                 ("parameter_count", .number(Double(c.parameterCount))),

@@ -6,11 +6,11 @@ import RNNRuntime
 enum ModelPorting {
     /// "4·d·(n + d + 1) = 4·3·(4 + 3 + 1) = 96" per layer, then the readout.
     static func countFormulas(_ c: ModelConfiguration) -> [String] {
-        let g = c.cell.gates.count, d = c.hiddenSize, k = c.outputSize
+        let g = c.cell.gates.count, k = c.outputSize
         let factor = g == 1 ? "" : "\(g)·"
         var lines: [String] = []
         for layer in 0..<c.layers {
-            let n = layer == 0 ? c.inputSize : d
+            let n = c.layerInput(layer), d = c.hidden(layer: layer)
             let nName = layer == 0 ? "n" : "d"
             let perGate = c.bias ? "\(nName) + d + 1" : "\(nName) + d"
             var value = g * d * (n + d + (c.bias ? 1 : 0))
@@ -19,6 +19,7 @@ enum ModelPorting {
             lines.append((c.layers > 1 ? "layer \(layer + 1)" : "recurrent") + ": \(formula) = \(value)")
         }
         if c.readout.hasParameters {
+            let d = c.hiddenSize
             lines.append("readout: k·(d\(c.bias ? " + 1" : "")) = \(k)·(\(d)\(c.bias ? " + 1" : "")) = \(k * (d + (c.bias ? 1 : 0)))")
         }
         return lines
@@ -43,6 +44,10 @@ enum ModelPorting {
             return "PyTorch: no nn.RNN equivalent (its nonlinearity is tanh or relu; a \(c.activation.rawValue) state needs a custom cell), with nn.RNN's tensors:"
         }
         let gateOrder = c.cell == .lstm ? " (gates i, f, g, o)" : c.cell == .gru ? " (gates r, z, n)" : ""
+        if c.layerWidths != nil {
+            // nn.RNN's stacked layers share one hidden size.
+            return "PyTorch: one \(module) per layer, rnn1 … rnn\(c.layers) (the layers of one \(module) share a width)\(gateOrder):"
+        }
         return "PyTorch \(module)\(gateOrder):"
     }
 
@@ -57,12 +62,14 @@ enum ModelPorting {
             func stack(_ name: String) -> String {
                 gates.count == 1 ? "\(p)\(name)ᵀ" : "[" + gates.map { "\(p)\(name)\($0)" }.joined(separator: " ") + "]ᵀ"
             }
-            let G = c.cell.gates.count, d = c.hiddenSize, n = layer == 0 ? c.inputSize : d
-            rows.append(("weight_ih_l\(layer) (\(G * d)×\(n))", stack("U")))
-            rows.append(("weight_hh_l\(layer) (\(G * d)×\(d))", stack("W")))
+            let G = c.cell.gates.count, d = c.hidden(layer: layer), n = c.layerInput(layer)
+            // With per-layer widths each layer is its own module (rnnL), layer 0 of it.
+            let (module, l) = c.layerWidths == nil ? ("", layer) : ("rnn\(layer + 1).", 0)
+            rows.append(("\(module)weight_ih_l\(l) (\(G * d)×\(n))", stack("U")))
+            rows.append(("\(module)weight_hh_l\(l) (\(G * d)×\(d))", stack("W")))
             if c.bias {
-                rows.append(("bias_ih_l\(layer)", gates.count == 1 ? "\(p)b" : "[" + gates.map { "\(p)b\($0)" }.joined(separator: " ") + "]"))
-                rows.append(("bias_hh_l\(layer)", c.cell == .gru ? "[0 0 \(p)bh_n]" : "0"))
+                rows.append(("\(module)bias_ih_l\(l)", gates.count == 1 ? "\(p)b" : "[" + gates.map { "\(p)b\($0)" }.joined(separator: " ") + "]"))
+                rows.append(("\(module)bias_hh_l\(l)", c.cell == .gru ? "[0 0 \(p)bh_n]" : "0"))
             }
         }
         if c.readout.hasParameters {
@@ -94,7 +101,7 @@ enum ModelPorting {
             rows.append(("\(title) recurrent_kernel", stack("W")))
             if c.bias {
                 if c.cell == .gru {
-                    rows.append(("\(title) bias (2×\(3 * c.hiddenSize))", "[" + stack("b") + "; [0 0 \(p)bh_n]]"))
+                    rows.append(("\(title) bias (2×\(3 * c.hidden(layer: layer)))", "[" + stack("b") + "; [0 0 \(p)bh_n]]"))
                 } else {
                     rows.append(("\(title) bias", stack("b")))
                 }
@@ -114,10 +121,10 @@ enum ModelPorting {
     /// GRU (reset_after=True) keeps two biases per gate, 2·d more than ours.
     static func kerasLayers(_ c: ModelConfiguration) -> [(layer: String, shape: String, count: Int)] {
         let kind = c.cell == .rnn ? "SimpleRNN" : c.cell == .lstm ? "LSTM" : "GRU"
-        let g = c.cell.gates.count, d = c.hiddenSize, bias = c.bias ? 1 : 0
+        let g = c.cell.gates.count, bias = c.bias ? 1 : 0
         var rows: [(layer: String, shape: String, count: Int)] = []
         for layer in 0..<c.layers {
-            let n = layer == 0 ? c.inputSize : d
+            let n = c.layerInput(layer), d = c.hidden(layer: layer)
             var count = g * d * (n + d + bias)
             if c.cell == .gru && c.bias { count += 3 * d }
             // return_sequences=False only for the top layer of a model with `outputs last`.
@@ -127,7 +134,7 @@ enum ModelPorting {
         if c.readout.hasParameters {
             let dense = "Dense(\(c.outputSize))"
             rows.append((c.outputs == .every ? "TimeDistributed(\(dense))" : dense,
-                         c.outputs == .every ? "(None, None, \(c.outputSize))" : "(None, \(c.outputSize))", c.outputSize * (d + bias)))
+                         c.outputs == .every ? "(None, None, \(c.outputSize))" : "(None, \(c.outputSize))", c.outputSize * (c.hiddenSize + bias)))
         }
         return rows
     }

@@ -78,8 +78,7 @@ public struct TextRenderer {
         case let .model(name, model):
             let c = model.configuration
             let state = c.cell == .rnn ? "state \(c.activation.rawValue), " : ""
-            let sizes = ([c.inputSize] + Array(repeating: c.hiddenSize, count: c.layers) + (c.readout.hasParameters ? [c.outputSize] : []))
-                .map(String.init).joined(separator: " → ")
+            let sizes = c.sizeChain
             return ["\(name): \(c.cellDescription) \(sizes), \(state)readout \(c.readout.rawValue), "
                     + "\(c.parameterCount) parameters, init \(describe(c.initializer))"]
         case let .modelSummary(name, model, frozen):
@@ -333,7 +332,7 @@ public struct TextRenderer {
 
     func summaryLines(_ name: String, _ model: RNNModel, frozen: Set<Int> = []) -> [String] {
         let c = model.configuration
-        var lines = ["model \(name): \(c.cellDescription), n = \(c.inputSize) inputs, d = \(c.hiddenSize) hidden, k = \(c.outputSize) outputs"]
+        var lines = ["model \(name): \(c.cellDescription), n = \(c.inputSize) inputs, d = \(c.hiddenDescription) hidden, k = \(c.outputSize) outputs"]
         lines += equationLines(c).map { "  " + $0 }
         lines.append("outputs \(c.outputs.rawValue) \(c.outputs == .every ? "(a target at every step)" : "(one target after the last step)"), "
                      + "bias \(c.bias ? "on" : "off"), init \(describe(c.initializer)) (biases start at 0)"

@@ -243,6 +243,7 @@ extension Checker {
         }
         var seen: [String: SourceRange] = [:]
         var sizes: [String: Int] = [:]
+        var layerWidths: [Int]?
         var configuration = ModelConfiguration(inputSize: 0, hiddenSize: 0, outputSize: 0, cell: cellKind, precision: symbols.precision)
         for entry in entries {
             if seen[entry.key.name] != nil {
@@ -273,6 +274,15 @@ extension Checker {
                     }
                     configuration.readout = r
                 }
+            case let .integers(widths, range):
+                guard widths.count <= 16 else {
+                    throw Diagnostic(.valueOutOfRange("number of layers", value: String(widths.count), allowed: "1 to 16"), at: range)
+                }
+                for width in widths where !(width.value >= 1 && width.value <= Double(Self.maxDimension)) {
+                    throw Diagnostic(.valueOutOfRange("hidden", value: width.text, allowed: "1 to \(Self.maxDimension)"), at: width.range)
+                }
+                layerWidths = widths.map { Int($0.value) }
+                sizes["hidden"] = layerWidths!.last!
             case let .flag(on):
                 configuration.bias = on
             case let .placement(p):
@@ -293,7 +303,15 @@ extension Checker {
             throw Diagnostic(.invalidDeclaration("with 'readout none' the output is the top layer's state, so output must equal hidden (\(configuration.hiddenSize)), not \(configuration.outputSize)"),
                              at: seen["output"] ?? blockRange)
         }
-        configuration.layers = sizes["layers"] ?? 1
+        configuration.layers = sizes["layers"] ?? layerWidths?.count ?? 1
+        if let layerWidths {
+            // `hidden [20, 20]` implies `layers 2`; with both, they must agree.
+            if let layers = sizes["layers"], layers != layerWidths.count {
+                throw Diagnostic(.invalidDeclaration("'hidden' lists \(layerWidths.count) widths but 'layers' is \(layers)"), at: seen["layers"] ?? blockRange)
+            }
+            // Equal widths are the plain form, `hidden d` with `layers L`.
+            configuration.layerWidths = Set(layerWidths).count == 1 ? nil : layerWidths
+        }
         // Counted in Double: absurd sizes must not overflow before they are rejected.
         let count = configuration.parameterCountEstimate
         if count > Double(Self.maxParameters) {

@@ -152,7 +152,9 @@ extension Checker {
             case "s": return (.matrix(rows: nil, cols: configuration.stateWidth), .traceMember(model, member))
             case "o", "y": return (.matrix(rows: nil, cols: configuration.outputSize), .traceMember(model, member))
             case _ where configuration.traceMemberNames.contains(member):
-                return (.matrix(rows: nil, cols: configuration.hiddenSize), .traceMember(model, member))
+                // `gate_f` or `layerL.gate_f`: that layer's width.
+                let layer = member.hasPrefix("layer") ? (Int(member.dropFirst(5).prefix { $0.isNumber }) ?? 1) - 1 : configuration.layers - 1
+                return (.matrix(rows: nil, cols: configuration.hidden(layer: layer)), .traceMember(model, member))
             default:
                 let names = configuration.memberNames + configuration.traceMemberNames
                 throw Diagnostic(.unknownParameter(model: name, member, suggestion: closestMatch(to: member, in: names)), at: range)

@@ -42,6 +42,17 @@ extension ModelConfiguration {
         return names
     }
 
+    /// Every width from the input to the output: "1 → 20 → 20 → 1" (no output with `readout none`).
+    public var sizeChain: String {
+        ([inputSize] + (0..<layers).map { hidden(layer: $0) } + (readout.hasParameters ? [outputSize] : []))
+            .map(String.init).joined(separator: " → ")
+    }
+
+    /// "3", or "[20, 20, 1]" when the layers' widths differ.
+    public var hiddenDescription: String {
+        layerWidths.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" } ?? String(hiddenSize)
+    }
+
     /// "vanilla RNN", "LSTM", "GRU", with the layer count when stacked.
     public var cellDescription: String {
         let base: String

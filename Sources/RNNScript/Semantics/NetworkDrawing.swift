@@ -118,7 +118,7 @@ extension NetworkDrawing {
     /// "(rnn, 2 layers, input 4, hidden 3, output 4, softmax)".
     static func sizeTitle(_ configuration: ModelConfiguration) -> String {
         let layers = configuration.layers > 1 ? "\(configuration.layers) layers, " : ""
-        return "(\(configuration.cell.rawValue), \(layers)input \(configuration.inputSize), hidden \(configuration.hiddenSize),"
+        return "(\(configuration.cell.rawValue), \(layers)input \(configuration.inputSize), hidden \(configuration.hiddenDescription),"
             + " output \(configuration.outputSize), \(configuration.readout.rawValue))"
     }
 }

@@ -188,6 +188,8 @@ public struct ModelEntry: Equatable, Sendable {
         case flag(Bool)
         case placement(String)
         case initializer(Identifier, [NumberLiteral])
+        /// `hidden [20, 20, 1]`: one width per layer.
+        case integers([NumberLiteral], SourceRange)
     }
     public var key: Identifier
     public var value: Value

@@ -47,6 +47,7 @@ extension Parser {
 
     /// model-entry ::= ('input' | 'output') (INTEGER | IDENTIFIER)
     ///               | ('hidden' | 'layers') INTEGER
+    ///               | 'hidden' '[' INTEGER (',' INTEGER)* ']'
     ///               | ('state' | 'readout') IDENTIFIER
     ///               | 'outputs' ('every' | 'last')
     ///               | 'bias' ('on' | 'off')
@@ -64,6 +65,13 @@ extension Parser {
             } else {
                 value = .integer(try parseInteger("a whole number or a vocabulary after '\(keyToken.value)'"))
             }
+        case .keyword(.hidden) where peek().kind == .leftBracket:
+            advance()
+            let open = advance()
+            var widths = [try parseInteger("a width (a whole number)")]
+            while match(.comma) { widths.append(try parseInteger("a width (a whole number)")) }
+            guard match(.rightBracket) else { throw error(expected: "',' and a width, or ']'") }
+            value = .integers(widths, SourceRange(open.range.start, previous.range.end))
         case .keyword(.hidden), .keyword(.layers):
             advance()
             value = .integer(try parseInteger("a whole number after '\(keyToken.value)'"))
