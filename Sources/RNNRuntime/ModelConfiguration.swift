@@ -30,6 +30,9 @@ public struct ModelConfiguration: Equatable, Sendable {
     /// One width per layer (`hidden [20, 20, 1]`), the last equal to
     /// `hiddenSize`; nil when every layer is `hiddenSize` wide.
     public var layerWidths: [Int]?
+    /// N: a trainable lookup E (n × N) in front of the first layer, so layer 1
+    /// reads e_t = x_t E (row c_t of E for a one-hot x_t); nil: it reads x_t.
+    public var embedding: Int?
     /// k: the width of o_t and ŷ_t.
     public var outputSize: Int
     public var activation: Activation = .tanh
@@ -68,6 +71,9 @@ public struct ModelConfiguration: Equatable, Sendable {
     public var parameterShapes: [ParameterShape] {
         let k = outputSize
         var shapes: [ParameterShape] = []
+        if let embedding {
+            shapes.append(ParameterShape(name: "E", rows: inputSize, cols: embedding, role: .embedding, layer: 0, gate: 0))
+        }
         for layer in 0..<layers {
             let d = hidden(layer: layer), n = layerInput(layer)
             let prefix = layers > 1 ? "layer\(layer + 1)." : ""
@@ -91,7 +97,7 @@ public struct ModelConfiguration: Equatable, Sendable {
     /// Σ rows·cols over the parameters, counted in Double so absurd sizes cannot overflow.
     public var parameterCountEstimate: Double {
         let g = Double(cell.gates.count), b = bias ? 1.0 : 0.0, k = Double(outputSize)
-        var total = 0.0
+        var total = Double(inputSize) * Double(embedding ?? 0)
         for layer in 0..<layers {
             let n = Double(layerInput(layer)), d = Double(hidden(layer: layer))
             total += g * (n * d + d * d + b * d) + (cell.hiddenBiasGate == nil ? 0 : b * d)
@@ -104,7 +110,7 @@ public struct ModelConfiguration: Equatable, Sendable {
     public func hidden(layer: Int) -> Int { layerWidths?[layer] ?? hiddenSize }
 
     /// n_ℓ: the width of what layer `layer` reads (x_t, or the state of the layer below).
-    public func layerInput(_ layer: Int) -> Int { layer == 0 ? inputSize : hidden(layer: layer - 1) }
+    public func layerInput(_ layer: Int) -> Int { layer == 0 ? embedding ?? inputSize : hidden(layer: layer - 1) }
 
     /// Where layer `layer`'s state starts in s_t (every layer's state, concatenated).
     public func stateOffset(layer: Int) -> Int { (0..<layer).reduce(0) { $0 + cell.stateWidth(hidden: hidden(layer: $1)) } }
@@ -125,6 +131,8 @@ public struct ParameterShape: Equatable, Sendable {
         /// The GRU's bh_n, inside the reset product.
         case hiddenBias
         case outputBias
+        /// E: one row per input symbol.
+        case embedding
 
         public var isBias: Bool { self == .bias || self == .hiddenBias || self == .outputBias }
     }

@@ -110,3 +110,36 @@ struct ReadoutNoneTests {
         #expect(unclosed.status == .scriptError, "\(unclosed.output)")
     }
 }
+
+/// `embedding N` in a model block (SPEC §8).
+struct EmbeddingStatementTests {
+    @Test("embedding: E in show, the counts and the porting tables, gradcheck, save and load")
+    func declared() throws {
+        let script = """
+            vocab chars = ['h', 'e', 'l', 'o', <stop>]
+            sequence hello = "hello" over chars predicting next
+            model net = gru { input chars; embedding 3; hidden 4; output chars; init uniform(-0.8, 0.8) }
+            loss xent = cross_entropy
+            gradcheck net on hello with xent
+            save net to "net.json"
+            load net from "net.json"
+            """
+        let run = InstrumentTests.run(script)
+        #expect(run.status == .ok, "\(run.errors)")
+        let errors = run.result("gradcheck net on hello with xent")
+        #expect(errors.count == 13 && errors["E"] != nil && errors.values.compactMap(InstrumentTests.number).allSatisfy { $0 < 1e-6 }, "\(errors)")
+        let text = runScript(script + "\nshow net").output
+        #expect(text.contains("net: GRU 5 → E 3 → 4 → 5"), "\(text)")
+        #expect(text.contains("  E        5×3             15   n×N") && text.contains("embedding: n·N = 5·3 = 15"), "\(text)")
+        #expect(text.contains("Embedding(5, 3)            (None, None, 3)           15"))
+        #expect(text.contains("Embedding(5, 3).weight  = E") && text.contains("Embedding embeddings  = E"), "\(text)")
+    }
+
+    @Test("embedding needs a vocabulary as input; the lecture's instruments refuse it")
+    func errors() {
+        let numeric = runScript("model m = rnn { input 3; embedding 2; hidden 2; output 2 }")
+        #expect(numeric.status == .scriptError && numeric.errors.contains("test.rnn:1:26: error: 'embedding' looks up a row of E"), "\(numeric.errors)")
+        let trace = runScript("vocab v = ['a', 'b']\nsequence s = \"abab\" over v predicting next\nmodel m = rnn { input v; embedding 2; hidden 2; output v }\nloss xent = cross_entropy\ntrace m on s with xent")
+        #expect(trace.status == .scriptError && trace.errors.contains("has an embedding"), "\(trace.errors)")
+    }
+}

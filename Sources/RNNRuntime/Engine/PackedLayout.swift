@@ -16,6 +16,8 @@ struct PackedLayout: Sendable {
     let outputs: Int
     var gateCount: Int { cell.gates.count }
     var layers: [Layer] = []
+    /// E's offset (first of all), with an embedding.
+    var e: Int?
     /// V's offset; nil with `readout none`.
     var v: Int?
     var c: Int?
@@ -25,6 +27,10 @@ struct PackedLayout: Sendable {
         cell = cfg.cell
         outputs = cfg.outputSize
         var offset = 0
+        if let width = cfg.embedding {
+            e = offset
+            offset += cfg.inputSize * width
+        }
         for l in 0..<cfg.layers {
             let n = cfg.layerInput(l), d = cfg.hidden(layer: l), width = cfg.cell.gates.count * d
             var layer = Layer(inputWidth: n, hidden: d, width: width, u: offset, w: offset + n * width, b: nil, bhn: nil)
@@ -61,6 +67,8 @@ struct PackedLayout: Sendable {
                 for i in 0..<(shape.rows * shape.cols) { out.append(v! + i) }
             case .outputBias:
                 for i in 0..<shape.cols { out.append(c! + i) }
+            case .embedding:
+                for i in 0..<(shape.rows * shape.cols) { out.append(e! + i) }
             }
             return out
         }

@@ -141,6 +141,23 @@ extension Workspace {
         else { for i in 0..<count { span[i] += step[i] } }
     }
 
+    /// ∂L/∂E from ∂L/∂e_t = δ_t U₁ᵀ (every row at once): a scatter-add of row
+    /// r into row c_r for one-hot inputs, else Xᵀ · ∂L/∂e.
+    private func embeddingGradient(_ gradient: UnsafeMutablePointer<F>, _ raw: UnsafeMutablePointer<F>) {
+        let rows = T * B, layer = net.layout.layers[0], width = widths[0]
+        let dE = embeddingRows!
+        F.product(false, true, m: rows, n: n, k: width, dP[0], lda: width, parameters + layer.u, ldb: width, beta: 0, dE, ldc: n)
+        if inputsAreClasses {
+            gradient.zero(vocabulary * n)
+            for r in 0..<rows where xClasses[r] >= 0 {
+                let row = gradient + Int(xClasses[r]) * n
+                for j in 0..<n { row[j] += dE[r * n + j] }
+            }
+        } else {
+            F.product(true, false, m: vocabulary, n: n, k: rows, raw, lda: vocabulary, dE, ldb: n, beta: 0, gradient, ldc: n)
+        }
+    }
+
     /// Weight gradients from the span's gate gradients, all steps at once,
     /// written straight into their slices of `grads`.
     private func weightGradients() {
@@ -149,7 +166,7 @@ extension Workspace {
             let gradients = buffer.baseAddress!
             for l in 0..<L {
                 let layer = layout.layers[l], inputs = layer.inputWidth, gates = dP[l], d = hidden[l], width = widths[l]
-                if l == 0 && inputsAreClasses {
+                if l == 0 && inputsAreClasses && rawX == nil {
                     // Xᵀ·δ for one-hot rows: add δ's row r into row c_r of ∂L/∂U.
                     gradients.advanced(by: layer.u).zero(inputs * width)
                     for r in 0..<rows where xClasses[r] >= 0 {
@@ -165,6 +182,7 @@ extension Workspace {
                 F.product(true, false, m: d, n: width, k: rows, H[l], lda: d, dQ[l], ldb: width, beta: 0, gradients + layer.w, ldc: width)
                 cells[l].weightGradients(dQ[l], rows, gradients)
             }
+            if let e = layout.e, let rawX { embeddingGradient(gradients + e, rawX) }
             if let v = layout.v {
                 F.product(true, false, m: d, n: k, k: rows, H[L - 1] + B * d, lda: d, dO, ldb: k, beta: 0, gradients + v, ldc: k)
                 if let c = layout.c { columnSums(dO, rows: rows, width: k, stride: k, into: gradients + c) }

@@ -30,8 +30,13 @@ final class Workspace<F: RNNScalar> {
     /// workspace's own copy of the network's, or a training run's (`use(parameters:)`).
     private(set) var parameters: UnsafePointer<F>
 
-    /// (T·B) × n
+    /// (T·B) × n: x_t, or e_t = x_t E with an embedding (n is then its width N).
     let x: UnsafeMutablePointer<F>
+    /// With an embedding: the raw one-hot or dense rows, (T·B) × the vocabulary.
+    let rawX: UnsafeMutablePointer<F>?
+    /// With an embedding, the vocabulary's size, and (T·B) × N for ∂L/∂e_t.
+    let vocabulary: Int
+    let embeddingRows: UnsafeMutablePointer<F>?
     /// When every input of the span is a one-hot class: the class of each row
     /// (−1 for a zero row). x·U is then a row lookup and Xᵀ·δ a scatter-add.
     var xClasses: [Int32]
@@ -87,7 +92,8 @@ final class Workspace<F: RNNScalar> {
         net = network
         self.B = B
         self.capacity = capacity
-        n = cfg.inputSize; d = cfg.hiddenSize; k = cfg.outputSize; L = cfg.layers
+        n = cfg.layerInput(0); d = cfg.hiddenSize; k = cfg.outputSize; L = cfg.layers
+        vocabulary = cfg.inputSize
         hidden = network.layout.layers.map(\.hidden)
         widths = network.layout.layers.map(\.width)
         let own = arena.take(network.layout.count)
@@ -95,6 +101,8 @@ final class Workspace<F: RNNScalar> {
         parameters = UnsafePointer(own)
         let rows = capacity * B
         x = arena.take(rows * n)
+        rawX = cfg.embedding == nil ? nil : arena.take(rows * vocabulary)
+        embeddingRows = cfg.embedding == nil ? nil : arena.take(rows * n)
         xClasses = [Int32](repeating: -1, count: rows)
         pre = widths.map { [arena] in arena.take(rows * $0) }
         H = hidden.map { [arena] in arena.take((capacity + 1) * B * $0) }
@@ -141,21 +149,36 @@ final class Workspace<F: RNNScalar> {
         readout(batch, loss: loss, scale: scale)
     }
 
-    /// Inputs, time-major; zero after a sequence's last input.
+    /// Inputs, time-major; zero after a sequence's last input. With an
+    /// embedding, x_t is written to `rawX` and x holds e_t = x_t E.
     private func loadInputs(_ batch: [SequenceExample], _ span: Range<Int>) {
         inputsAreClasses = batch.allSatisfy { if case .classes = $0.inputSteps { return true } else { return false } }
+        let width = rawX == nil ? n : vocabulary
         for t in 0..<T {
             for b in 0..<B {
-                let row = x + (t * B + b) * n, step = span.lowerBound + t
+                let row = (rawX ?? x) + (t * B + b) * width, step = span.lowerBound + t
                 let example = batch[b]
                 if step < example.inputCount {
                     example.inputSteps.write(step: step, into: row)
                     if inputsAreClasses, case let .classes(c, _) = example.inputSteps { xClasses[t * B + b] = c[step] }
                 } else {
-                    row.zero(n)
+                    row.zero(width)
                     xClasses[t * B + b] = -1
                 }
             }
+        }
+        if let rawX, let e = net.layout.e { embed(rawX, parameters + e) }
+    }
+
+    /// e_t = x_t E for every row: row c_t of E for a one-hot x_t.
+    private func embed(_ raw: UnsafeMutablePointer<F>, _ E: UnsafePointer<F>) {
+        let rows = T * B
+        if inputsAreClasses {
+            for r in 0..<rows {
+                if xClasses[r] >= 0 { (x + r * n).update(from: E + Int(xClasses[r]) * n, count: n) } else { (x + r * n).zero(n) }
+            }
+        } else {
+            F.product(false, false, m: rows, n: n, k: vocabulary, raw, lda: vocabulary, E, ldb: n, beta: 0, x, ldc: n)
         }
     }
 
@@ -199,7 +222,7 @@ final class Workspace<F: RNNScalar> {
         if let bias = layer.b {
             for r in 0..<rows { (gates + r * width).update(from: parameters + bias, count: width) }
         }
-        if l == 0 && inputsAreClasses {
+        if l == 0 && inputsAreClasses && rawX == nil {
             // x_t one-hot: x_t·U is row c_t of U.
             if layer.b == nil { gates.zero(rows * width) }
             for r in 0..<rows where xClasses[r] >= 0 {

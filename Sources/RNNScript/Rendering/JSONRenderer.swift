@@ -97,6 +97,7 @@ public struct JSONRenderer {
                 ("pytorch", .object(ModelPorting.pytorch(c).map { ($0.0, .string($0.1)) })),
                 ("keras", .object(ModelPorting.keras(c).map { ($0.0, .string($0.1)) })),
             ]
+            if let width = c.embedding { pairs.append(("embedding", .number(Double(width)))) }
             if !frozen.isEmpty { pairs.append(("frozen", .array(frozen.sorted().map { .string(c.parameterShapes[$0].name) }))) }
             return .object(pairs)
         case let .parameterSet(path, m):

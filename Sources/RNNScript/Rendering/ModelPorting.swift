@@ -9,9 +9,10 @@ enum ModelPorting {
         let g = c.cell.gates.count, k = c.outputSize
         let factor = g == 1 ? "" : "\(g)·"
         var lines: [String] = []
+        if let width = c.embedding { lines.append("embedding: n·N = \(c.inputSize)·\(width) = \(c.inputSize * width)") }
         for layer in 0..<c.layers {
             let n = c.layerInput(layer), d = c.hidden(layer: layer)
-            let nName = layer == 0 ? "n" : "d"
+            let nName = layer == 0 ? (c.embedding == nil ? "n" : "N") : "d"
             let perGate = c.bias ? "\(nName) + d + 1" : "\(nName) + d"
             var value = g * d * (n + d + (c.bias ? 1 : 0))
             var formula = "\(factor)d·(\(perGate)) = \(factor)\(d)·(\(n) + \(d)\(c.bias ? " + 1" : ""))"
@@ -56,6 +57,7 @@ enum ModelPorting {
     /// and two biases; the readout is an nn.Linear(d, k) with weight = Vᵀ.
     static func pytorch(_ c: ModelConfiguration) -> [(String, String)] {
         var rows: [(String, String)] = []
+        if let width = c.embedding { rows.append(("Embedding(\(c.inputSize), \(width)).weight", "E")) }
         for layer in 0..<c.layers {
             let p = c.layers > 1 ? "layer\(layer + 1)." : ""
             let gates = c.cell.gates.map { $0.isEmpty ? "" : "_" + $0 }
@@ -91,6 +93,7 @@ enum ModelPorting {
         case .gru: order = ["_z", "_r", "_n"]
         }
         let layerName = c.cell == .rnn ? "SimpleRNN" : c.cell == .lstm ? "LSTM" : "GRU"
+        if c.embedding != nil { rows.append(("Embedding embeddings", "E")) }
         for layer in 0..<c.layers {
             let p = c.layers > 1 ? "layer\(layer + 1)." : ""
             func stack(_ name: String) -> String {
@@ -123,6 +126,9 @@ enum ModelPorting {
         let kind = c.cell == .rnn ? "SimpleRNN" : c.cell == .lstm ? "LSTM" : "GRU"
         let g = c.cell.gates.count, bias = c.bias ? 1 : 0
         var rows: [(layer: String, shape: String, count: Int)] = []
+        if let width = c.embedding {
+            rows.append(("Embedding(\(c.inputSize), \(width))", "(None, None, \(width))", c.inputSize * width))
+        }
         for layer in 0..<c.layers {
             let n = c.layerInput(layer), d = c.hidden(layer: layer)
             var count = g * d * (n + d + bias)

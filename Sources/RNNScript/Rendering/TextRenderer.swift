@@ -341,7 +341,7 @@ public struct TextRenderer {
         lines.append(pad("parameter", nameWidth + 2) + pad("shape", 11) + padLeft("count", 7))
         for (index, shape) in c.parameterShapes.enumerated() {
             let dims = "\(shape.rows)×\(shape.cols)"
-            lines.append("  " + pad(shape.name, nameWidth) + pad(dims, 11) + padLeft(String(shape.rows * shape.cols), 7) + "   " + symbolicShape(shape)
+            lines.append("  " + pad(shape.name, nameWidth) + pad(dims, 11) + padLeft(String(shape.rows * shape.cols), 7) + "   " + symbolicShape(shape, in: c)
                          + (frozen.contains(index) ? "   frozen" : ""))
         }
         lines.append("  " + pad("total", nameWidth + 11) + padLeft(String(c.parameterCount), 7))
@@ -384,6 +384,9 @@ public struct TextRenderer {
                      "h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}                (h_0 zeros unless set)"]
         }
         let state = c.cell == .rnn ? "s_t" : "h_t"
+        if let width = c.embedding {
+            lines.insert("e_t = x_t E   (row c_t of E, \(c.inputSize)×\(width)); the first layer reads e_t as its x_t", at: 0)
+        }
         if c.layers > 1 {
             let reads = c.layers == 2 ? "layer 2 reads layer 1's \(state) as its x_t" : "layer ℓ = 2…\(c.layers) reads layer ℓ-1's \(state) as its x_t"
             lines.append(reads + (c.readout.hasParameters ? "; the readout reads layer \(c.layers)" : ""))

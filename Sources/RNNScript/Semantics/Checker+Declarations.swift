@@ -303,6 +303,14 @@ extension Checker {
             throw Diagnostic(.invalidDeclaration("with 'readout none' the output is the top layer's state, so output must equal hidden (\(configuration.hiddenSize)), not \(configuration.outputSize)"),
                              at: seen["output"] ?? blockRange)
         }
+        if let width = sizes["embedding"] {
+            // A lookup by symbol: the input must be a vocabulary.
+            guard case .vocabularySize? = entries.first(where: { $0.key.name == "input" })?.value else {
+                throw Diagnostic(.invalidDeclaration("'embedding' looks up a row of E per input symbol: the input must be a vocabulary (input chars)"),
+                                 at: seen["embedding"] ?? blockRange)
+            }
+            configuration.embedding = width
+        }
         configuration.layers = sizes["layers"] ?? layerWidths?.count ?? 1
         if let layerWidths {
             // `hidden [20, 20]` implies `layers 2`; with both, they must agree.
@@ -419,7 +427,7 @@ extension Checker {
         let shape = configuration.parameterShapes[index]
         guard matrix.rows == shape.rows && matrix.cols == shape.cols else {
             throw Diagnostic(.shapeMismatch(target: "\(model).\(member)",
-                                            expected: "\(shape.rows)×\(shape.cols) (\(symbolicShape(shape)))",
+                                            expected: "\(shape.rows)×\(shape.cols) (\(symbolicShape(shape, in: configuration)))",
                                             got: "\(matrix.rows)×\(matrix.cols)"), at: value.range)
         }
         return .setParameter(model: ref, parameter: ParameterRef(name: member, index: index), matrix)

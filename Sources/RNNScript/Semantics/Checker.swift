@@ -454,6 +454,9 @@ public struct Checker {
         guard configuration.cell == .rnn && configuration.layers == 1 else {
             throw Diagnostic(.invalidDeclaration("\(statement) shows the lecture's quantities of a one-layer vanilla RNN; model \(model.name) is a \(configuration.cellDescription)"), at: model.range)
         }
+        guard configuration.embedding == nil else {
+            throw Diagnostic(.invalidDeclaration("\(statement) shows the lecture's quantities of a network that reads x_t directly; model \(model.name) has an embedding"), at: model.range)
+        }
         guard configuration.readout.hasParameters else {
             throw Diagnostic(.invalidDeclaration("\(statement) shows the lecture's quantities of a network with a readout V, c; model \(model.name) has 'readout none'"), at: model.range)
         }

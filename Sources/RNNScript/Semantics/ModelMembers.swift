@@ -42,10 +42,11 @@ extension ModelConfiguration {
         return names
     }
 
-    /// Every width from the input to the output: "1 → 20 → 20 → 1" (no output with `readout none`).
+    /// Every width from the input to the output: "1 → 20 → 20 → 1" (no output with
+    /// `readout none`; "5 → E 3 → 6 → 5" with an embedding).
     public var sizeChain: String {
-        ([inputSize] + (0..<layers).map { hidden(layer: $0) } + (readout.hasParameters ? [outputSize] : []))
-            .map(String.init).joined(separator: " → ")
+        ([String(inputSize)] + (embedding.map { ["E \($0)"] } ?? []) + (0..<layers).map { String(hidden(layer: $0)) }
+            + (readout.hasParameters ? [String(outputSize)] : [])).joined(separator: " → ")
     }
 
     /// "3", or "[20, 20, 1]" when the layers' widths differ.
@@ -71,12 +72,13 @@ func memberName(_ path: [Identifier]) -> String {
 }
 
 /// The lecture's name for a parameter's shape: U is n×d, W d×d, …
-func symbolicShape(_ shape: ParameterShape) -> String {
+func symbolicShape(_ shape: ParameterShape, in configuration: ModelConfiguration) -> String {
     switch shape.role {
-    case .inputWeight: return shape.layer == 0 ? "n×d" : "d×d"
+    case .inputWeight: return shape.layer > 0 ? "d×d" : configuration.embedding == nil ? "n×d" : "N×d"
     case .recurrentWeight: return "d×d"
     case .bias, .hiddenBias: return "1×d"
     case .outputWeight: return "d×k"
     case .outputBias: return "1×k"
+    case .embedding: return "n×N"
     }
 }

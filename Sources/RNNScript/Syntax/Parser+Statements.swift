@@ -48,6 +48,7 @@ extension Parser {
     /// model-entry ::= ('input' | 'output') (INTEGER | IDENTIFIER)
     ///               | ('hidden' | 'layers') INTEGER
     ///               | 'hidden' '[' INTEGER (',' INTEGER)* ']'
+    ///               | 'embedding' INTEGER
     ///               | ('state' | 'readout') IDENTIFIER
     ///               | 'outputs' ('every' | 'last')
     ///               | 'bias' ('on' | 'off')
@@ -89,8 +90,11 @@ extension Parser {
         case .keyword(.`init`):
             advance()
             value = try parseInitializer()
+        case .identifier where check(.embedding):
+            advance()
+            value = .integer(try parseInteger("a whole number after 'embedding'"))
         case .identifier, .keyword:
-            let known = ["input", "hidden", "output", "state", "readout", "layers", "outputs", "bias", "init"]
+            let known = ["input", "hidden", "output", "state", "readout", "layers", "outputs", "bias", "init", "embedding"]
             throw Diagnostic(.unknownEntry(keyToken.value, block: "model", suggestion: closestMatch(to: keyToken.value, in: known)),
                              at: keyToken.range)
         default:
