@@ -84,4 +84,19 @@ struct NoTargetStepTests {
         let underscoreName = runScript("let _x = 2\nshow _x")
         #expect(underscoreName.status == .ok, "\(underscoreName.errors)")
     }
+
+    @Test("lines of … paired: read the source, then answer; no target while reading; a line without a tab is an error")
+    func pairedLines() {
+        let host = TestHost()
+        host.files["pairs.txt"] = "ab\tba\nabb\tbba\n"
+        let run = InstrumentTests.run("vocab v = ['a', 'b', <stop>]\ndataset d = lines of \"pairs.txt\" over v paired", host: host)
+        #expect(run.status == .ok, "\(run.errors)")
+        let text = runScript("vocab v = ['a', 'b', <stop>]\ndataset d = lines of \"pairs.txt\" over v paired", host: host).output
+        // "ab" → "ba<stop>": inputs a b b a, targets _ b a <stop>.
+        #expect(text.contains("d[1]: 4 inputs of width 3, 3 targets of width 3 (1 step without, _)\n        inputs   a b b a   (one-hot over v)\n        targets  _ b a <stop>"), "\(text)")
+        #expect(text.contains("targets  _ _ b b a <stop>"), "\(text)")
+        host.files["bad.txt"] = "ab ba\n"
+        let bad = runScript("vocab v = ['a', 'b', ' ', <stop>]\ndataset d = lines of \"bad.txt\" over v paired", host: host)
+        #expect(bad.status != .ok && bad.errors.contains("bad.txt:1: no tab between the source and the target"), "\(bad.errors)")
+    }
 }

@@ -128,6 +128,24 @@ extension Checker {
                     if symbols.isEmpty { oneSymbolLines += 1; continue }
                     sequences.append(classSequence("\(name.name)[\(sequences.count + 1)]", symbols, vocabulary, targets, vocabulary))
                 }
+            case .paired:
+                // Source s_1…s_m, target y_1…y_n (+ <stop>): inputs s_1…s_m y_1…y_{n−1},
+                // targets _ (m − 1 times) y_1…y_n: the answer starts at the source's last step.
+                for (offset, line) in DataFiles.lines(text).enumerated() where !DataFiles.trimmed(line).isEmpty {
+                    guard let tab = line.firstIndex(of: "\t") else {
+                        throw Diagnostic(.badDataFile(path.value, line: offset + 1, detail: "no tab between the source and the target"), at: path.range)
+                    }
+                    let source = try indices(line[..<tab], offset + 1)
+                    var answer = try indices(line[line.index(after: tab)...], offset + 1)
+                    if let stop = vocabulary.index(of: "<stop>") { answer.append(stop) }
+                    guard !source.isEmpty, !answer.isEmpty else {
+                        throw Diagnostic(.badDataFile(path.value, line: offset + 1, detail: "an empty source or target"), at: path.range)
+                    }
+                    var data = classSequence("\(name.name)[\(sequences.count + 1)]", source + answer.dropLast(), vocabulary,
+                                             Array(repeating: 0, count: source.count - 1) + answer, vocabulary)
+                    data.example.targetMask = Array(repeating: false, count: source.count - 1) + Array(repeating: true, count: answer.count)
+                    sequences.append(data)
+                }
             case let .tagged(tagName):
                 let tags = try lookupVocabulary(tagName)
                 for line in try parse(path, { () throws(DataFiles.Problem) in try DataFiles.taggedLines(text) }) {

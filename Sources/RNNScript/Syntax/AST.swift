@@ -251,6 +251,8 @@ public enum LinesTarget: Equatable, Sendable {
     case tagged(Identifier)
     /// `LABEL word word …`, the label over the vocabulary.
     case labelled(Identifier)
+    /// `SOURCE<TAB>TARGET`: read the source, then answer with the target (delayed many-to-many).
+    case paired
 }
 
 public enum SeriesSource: Equatable, Sendable {

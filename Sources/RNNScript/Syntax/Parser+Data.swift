@@ -73,7 +73,7 @@ extension Parser {
     ///                       | 'windows' 'of' IDENTIFIER 'size' INTEGER
     ///                       | 'lines' 'of' STRING 'over' IDENTIFIER lines-target
     ///                       | 'parts' INTEGER 'of' STRING 'over' IDENTIFIER 'predicting' 'next' )
-    /// lines-target ::= 'predicting' 'next' | 'tagged' 'over' IDENTIFIER | 'labelled' 'over' IDENTIFIER
+    /// lines-target ::= 'predicting' 'next' | 'tagged' 'over' IDENTIFIER | 'labelled' 'over' IDENTIFIER | 'paired'
     mutating func parseDatasetDeclaration() throws -> Statement.Kind {
         try expect(.dataset)
         let name = try parseIdentifier("a dataset name")
@@ -114,8 +114,10 @@ extension Parser {
         } else if match(.labelled) {
             try expect(.over, "'over' and the label vocabulary")
             target = .labelled(try parseIdentifier("a vocabulary name"))
+        } else if match(.paired) {
+            target = .paired
         } else {
-            throw error(expected: "'predicting next', 'tagged over' or 'labelled over'")
+            throw error(expected: "'predicting next', 'tagged over', 'labelled over' or 'paired'")
         }
         return .dataset(name, .lines(path, vocabulary: vocabulary, target: target))
     }
