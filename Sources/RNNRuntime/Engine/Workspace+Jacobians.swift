@@ -6,7 +6,7 @@ extension Workspace {
     func stateJacobians(from t: Int) -> [Matrix] {
         precondition(B == 1)
         let S = net.configuration.stateWidth, cell = net.configuration.cell
-        let offsets = (0...L).map(stateOffset)
+        let offsets = stateOffsets
         var result = (0..<t).map { _ in Matrix(rows: S, cols: S) }
         var seeds = (0..<L).map { l in [F](repeating: 0, count: cell.stateWidth(hidden: hidden[l])) }
         for i in 0..<S {

@@ -22,6 +22,9 @@ final class Workspace<F: RNNScalar> {
     let n: Int, d: Int, k: Int, L: Int
     /// Per layer: d_ℓ, and G·d_ℓ (one row of the layer's gates).
     let hidden: [Int], widths: [Int]
+    /// Where each layer's state (h, and c when the cell has one) starts in a
+    /// sequence's state row; entry L is the whole state's width.
+    let stateOffsets: [Int]
     /// Every buffer below is taken from here once and lives as long as the workspace.
     private let arena = Arena<F>()
     /// Each layer's cell (its step functions and own buffers).
@@ -96,6 +99,7 @@ final class Workspace<F: RNNScalar> {
         vocabulary = cfg.inputSize
         hidden = network.layout.layers.map(\.hidden)
         widths = network.layout.layers.map(\.width)
+        stateOffsets = (0...cfg.layers).map { cfg.stateOffset(layer: $0) }
         let own = arena.take(network.layout.count)
         own.update(from: network.values, count: network.layout.count)
         parameters = UnsafePointer(own)
@@ -131,8 +135,6 @@ final class Workspace<F: RNNScalar> {
     /// Computes with `parameters` from now on; the caller keeps them alive.
     func use(parameters: UnsafePointer<F>) { self.parameters = parameters }
 
-    /// Where layer l's state (h, and c when the cell has one) starts in a sequence's state row.
-    func stateOffset(_ l: Int) -> Int { net.configuration.stateOffset(layer: l) }
 
     // MARK: - Forward
 
@@ -189,7 +191,7 @@ final class Workspace<F: RNNScalar> {
         for l in 0..<L {
             let c = cells[l].cellState, d = hidden[l]
             for b in 0..<B {
-                let row = (block * B + b) * d, from = b * S + stateOffset(l)
+                let row = (block * B + b) * d, from = b * S + stateOffsets[l]
                 for j in 0..<d { H[l][row + j] = states[from + j] }
                 if let c { for j in 0..<d { c[row + j] = states[from + d + j] } }
             }
@@ -203,7 +205,7 @@ final class Workspace<F: RNNScalar> {
         for l in 0..<L {
             let c = cells[l].cellState, d = hidden[l]
             for b in 0..<B {
-                let row = (block * B + b) * d, to = b * S + stateOffset(l)
+                let row = (block * B + b) * d, to = b * S + stateOffsets[l]
                 for j in 0..<d { out[to + j] = H[l][row + j] }
                 if let c { for j in 0..<d { out[to + d + j] = c[row + j] } }
             }

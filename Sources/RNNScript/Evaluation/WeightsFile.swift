@@ -14,7 +14,7 @@ enum WeightsFile {
         let c = model.configuration
         let header: JSON = .object([
             ("cell", .string(c.cell.rawValue)), ("input", .number(Double(c.inputSize))),
-            ("hidden", c.layerWidths.map { .array($0.map { .number(Double($0)) }) } ?? .number(Double(c.hiddenSize))), ("output", .number(Double(c.outputSize))),
+            ("hidden", .hidden(of: c)), ("output", .number(Double(c.outputSize))),
             ("state", .string(c.activation.rawValue)), ("readout", .string(c.readout.rawValue)),
             ("layers", .number(Double(c.layers))), ("outputs", .string(c.outputs.rawValue)), ("bias", .bool(c.bias)),
         ])
@@ -47,7 +47,7 @@ enum WeightsFile {
         if case let .object(header)? = json["model"] {
             let expected: [(String, JSON)] = [
                 ("cell", .string(c.cell.rawValue)), ("input", .number(Double(c.inputSize))),
-                ("hidden", c.layerWidths.map { .array($0.map { .number(Double($0)) }) } ?? .number(Double(c.hiddenSize))), ("output", .number(Double(c.outputSize))),
+                ("hidden", .hidden(of: c)), ("output", .number(Double(c.outputSize))),
                 ("state", .string(c.activation.rawValue)), ("readout", .string(c.readout.rawValue)),
                 ("layers", .number(Double(c.layers))), ("outputs", .string(c.outputs.rawValue)), ("bias", .bool(c.bias)),
             ]

@@ -86,7 +86,7 @@ public struct JSONRenderer {
             let c = model.configuration
             var pairs: [(String, JSON)] = [
                 ("name", .string(name)), ("cell", .string(c.cell.rawValue)),
-                ("input", .number(Double(c.inputSize))), ("hidden", c.layerWidths.map { .array($0.map { .number(Double($0)) }) } ?? .number(Double(c.hiddenSize))),
+                ("input", .number(Double(c.inputSize))), ("hidden", .hidden(of: c)),
                 ("output", .number(Double(c.outputSize))), ("state", .string(c.activation.rawValue)),
                 ("readout", .string(c.readout.rawValue)), ("outputs", .string(c.outputs.rawValue)), ("bias", .bool(c.bias)),
                 ("parameter_count", .number(Double(c.parameterCount))),
@@ -296,5 +296,12 @@ public struct JSONRenderer {
         case let .model(model, _): return .object([("model", .string(model.name))])
         case let .declaration(name, .value): return .object([("name", .string(name))])
         }
+    }
+}
+
+extension JSON {
+    /// A model's `hidden`: its width, or one width per layer (`hidden [20, 20, 1]`).
+    static func hidden(of c: ModelConfiguration) -> JSON {
+        c.layerWidths.map { .array($0.map { .number(Double($0)) }) } ?? .number(Double(c.hiddenSize))
     }
 }
