@@ -131,6 +131,12 @@ extension RNNModel {
     /// products do not depend on the span) and are summed in the same order,
     /// so the value is the bits of `forward(example, loss:).loss`.
     public func sequenceLoss(_ example: SequenceExample, loss kind: LossKind) -> Double {
+        if configuration.encoderDecoder {
+            switch configuration.precision {
+            case .float64: return encoderDecoderLossAndGradients(Double.self, [example], kind, gradients: false).losses[0]
+            case .float32: return encoderDecoderLossAndGradients(Float.self, [example], kind, gradients: false).losses[0]
+            }
+        }
         let steps = example.stepCount(configuration.outputs)
         guard steps > Self.lossSpan else { return forward(example, loss: kind).loss }
         switch configuration.precision {
@@ -193,6 +199,7 @@ extension RNNModel {
     private func batchLossAndGradients<F: RNNScalar>(
         _: F.Type, _ batch: [SequenceExample], _ loss: LossKind, _ truncation: Truncation
     ) -> (losses: [Double], gradients: [Matrix]) {
+        if configuration.encoderDecoder { return encoderDecoderLossAndGradients(F.self, batch, loss, gradients: true) }
         let steps = batch.map { $0.stepCount(configuration.outputs) }.max() ?? 0
         let spans = Self.spans(steps: steps, truncation)
         let w = Workspace<F>(network: PackedNetwork(self), batch: batch.count, capacity: spans.map(\.count).max() ?? 0)

@@ -25,11 +25,11 @@ final class FlatOptimizer<F: RNNScalar> {
     /// Positions the update leaves as they are (frozen parameters), with their state.
     var frozen: [Int] = []
 
-    /// The network's parameters and an `OptimizerState` (per-parameter buffers), packed.
-    init(_ state: OptimizerState, network: PackedNetwork<F>) {
+    /// A run's parameters and an `OptimizerState` (per-parameter buffers), packed.
+    init(_ state: OptimizerState, network: PackedParameters<F>) {
         settings = state.settings
         stepCount = state.stepCount
-        let n = network.layout.count
+        let n = network.count
         count = n
         parameters = arena.take(n)
         nextParameters = arena.take(n)
@@ -38,7 +38,7 @@ final class FlatOptimizer<F: RNNScalar> {
         parameters.update(from: network.values, count: n)
         let buffers = state.buffers
         for (k, buffer) in [buffers.first, buffers.second, buffers.third].enumerated() where !buffer.isEmpty {
-            let packed: [F] = network.layout.pack(buffer, positions: network.positions)
+            let packed = network.pack(buffer)
             (moments + k * n).update(from: packed, count: n)
             (nextMoments + k * n).update(from: packed, count: n)
         }
@@ -48,10 +48,10 @@ final class FlatOptimizer<F: RNNScalar> {
     var parameterValues: [F] { Array(UnsafeBufferPointer(start: parameters, count: count)) }
 
     /// The state back in per-parameter form.
-    func state(layout: PackedLayout, positions: [[Int]]) -> OptimizerState {
+    func state(_ network: PackedParameters<F>) -> OptimizerState {
         var state = OptimizerState(settings: settings)
         func part(_ k: Int) -> [[Double]] {
-            layout.unpack(Array(UnsafeBufferPointer(start: moments + k * count, count: count)), positions: positions)
+            network.unpack(Array(UnsafeBufferPointer(start: moments + k * count, count: count)))
         }
         state.restore(stepCount: stepCount, first: part(0), second: part(1), third: part(2))
         return state

@@ -43,6 +43,13 @@ public struct ModelConfiguration: Equatable, Sendable {
     public var initializer: Initializer = .default
     /// The precision passes compute in (gradient checks always use Float64).
     public var precision: Precision = .float64
+    /// An encoder–decoder (`encoder on`): two stacks of these layers. The
+    /// encoder reads a sequence's source (its steps up to the first target)
+    /// without a readout; the decoder starts from the encoder's final state
+    /// and reads the previous target (nothing at its first step), emitting
+    /// the targets. Parameters are the encoder's (`encoder.*`), then the
+    /// decoder's (`decoder.*`); see `EncoderDecoder.swift`.
+    public var encoderDecoder = false
 
     public init(
         inputSize: Int, hiddenSize: Int, outputSize: Int,
@@ -69,6 +76,12 @@ public struct ModelConfiguration: Equatable, Sendable {
     /// the n gate), then the readout V d×k and c 1×k. With more than one layer
     /// the recurrent ones are named `layerL.P`.
     public var parameterShapes: [ParameterShape] {
+        if encoderDecoder {
+            func prefixed(_ shapes: [ParameterShape], _ prefix: String) -> [ParameterShape] {
+                shapes.map { var shape = $0; shape.name = prefix + shape.name; return shape }
+            }
+            return prefixed(encoderConfiguration.parameterShapes, "encoder.") + prefixed(decoderConfiguration.parameterShapes, "decoder.")
+        }
         let k = outputSize
         var shapes: [ParameterShape] = []
         if let embedding {
@@ -96,6 +109,7 @@ public struct ModelConfiguration: Equatable, Sendable {
 
     /// Σ rows·cols over the parameters, counted in Double so absurd sizes cannot overflow.
     public var parameterCountEstimate: Double {
+        if encoderDecoder { return encoderConfiguration.parameterCountEstimate + decoderConfiguration.parameterCountEstimate }
         let g = Double(cell.gates.count), b = bias ? 1.0 : 0.0, k = Double(outputSize)
         var total = Double(inputSize) * Double(embedding ?? 0)
         for layer in 0..<layers {

@@ -10,7 +10,8 @@ public struct SequenceExample: Equatable, Sendable {
     public enum Steps: Equatable, Sendable {
         /// One row per step.
         case dense(Matrix)
-        /// One class per step, one-hot over `width` classes.
+        /// One class per step, one-hot over `width` classes (−1: a zero row,
+        /// the decoder's first input in an encoder–decoder).
         case classes([Int32], width: Int)
 
         public var count: Int {
@@ -33,7 +34,7 @@ public struct SequenceExample: Equatable, Sendable {
             case let .dense(m): return m
             case let .classes(c, width):
                 var m = Matrix(rows: c.count, cols: width)
-                for (t, i) in c.enumerated() { m[t, Int(i)] = 1 }
+                for (t, i) in c.enumerated() where i >= 0 { m[t, Int(i)] = 1 }
                 return m
             }
         }
@@ -46,7 +47,7 @@ public struct SequenceExample: Equatable, Sendable {
                 m.storage.withUnsafeBufferPointer { s in for j in 0..<w { row[j] = F(s[t * w + j]) } }
             case let .classes(c, width):
                 for j in 0..<width { row[j] = 0 }
-                row[Int(c[t])] = 1
+                if c[t] >= 0 { row[Int(c[t])] = 1 }
             }
         }
     }

@@ -100,94 +100,28 @@ extension RNNModel {
         _ options: TrainingOptions, _ random: inout RandomSource, _ validation: [SequenceExample],
         _ onEpoch: (Int, Double) -> Void, _ shouldStop: () -> Bool
     ) -> TrainingResult {
-        var result = TrainingResult()
+        let run = TrainingRun<F>(data: data, loss: loss, options: options, validation: validation)
+        if configuration.encoderDecoder {
+            // One span per batch: truncation does not apply to an encoder–decoder.
+            let parts = encoderDecoderParts
+            let encoder = PackedNetwork<F>(parts.encoder), decoder = PackedNetwork<F>(parts.decoder)
+            let capacities = EncoderDecoderPass<F>.capacities(data)
+            return run.run(on: &self, PackedParameters(encoder, then: decoder, shapes: configuration.parameterShapes),
+                           optimizer: &optimizer, random: &random, window: nil, onEpoch: onEpoch, shouldStop: shouldStop,
+                           spans: { _ in [0..<1] }) { B in
+                EncoderDecoderPass<F>(encoder: encoder, decoder: decoder, batch: B, capacities: capacities)
+            }
+        }
         let placement = configuration.outputs
-        let batchSize = max(1, min(options.batchSize, max(data.count, 1)))
         let longest = data.map { $0.stepCount(placement) }.max() ?? 0
-        let capacity = Self.spans(steps: longest, options.truncation).map(\.count).max() ?? 0
+        let capacity = max(Self.spans(steps: longest, options.truncation).map(\.count).max() ?? 0, 1)
         var window: Int? = nil
         if case let .window(k) = options.truncation { window = k }
-        // Parameters, gradients and optimizer state stay packed for the whole run.
         let network = PackedNetwork<F>(self)
-        let flat = FlatOptimizer<F>(optimizer, network: network)
-        let frozenPositions = options.frozen.sorted().flatMap { network.positions[$0] }
-        flat.frozen = frozenPositions
-        var owners: [Int] = []  // flat position → parameter, for the update log and errors
-        func owner(_ position: Int) -> Int {
-            if owners.isEmpty {
-                owners = [Int](repeating: 0, count: network.layout.count)
-                for (p, list) in network.positions.enumerated() { for at in list { owners[at] = p } }
-            }
-            return owners[position]
+        return run.run(on: &self, network.packed, optimizer: &optimizer, random: &random, window: window, onEpoch: onEpoch, shouldStop: shouldStop,
+                       spans: { batch in Self.spans(steps: batch.map { $0.stepCount(placement) }.max() ?? 0, options.truncation) }) { B in
+            TrainingPass<F>(network: network, batch: B, capacity: capacity)
         }
-        // One pass per batch size in use (the last batch may be smaller).
-        var passes: [Int: TrainingPass<F>] = [:]
-        var order = Array(data.indices)
-        let original = self.parameters
-        defer {
-            self.parameters = network.matrices(flat.parameterValues)
-            // Exactly as they were, also where a Float32 run rounded them.
-            for p in options.frozen { self.parameters[p] = original[p] }
-            optimizer = flat.state(layout: network.layout, positions: network.positions)
-        }
-        for epoch in 1...max(options.epochs, 1) where epoch <= options.epochs {
-            if options.shuffle { Self.shuffle(&order, &random) }
-            var epochLoss = 0.0
-            for batchStart in stride(from: 0, to: order.count, by: batchSize) {
-                let members = Array(order[batchStart..<min(batchStart + batchSize, order.count)])
-                let batch = members.map { data[$0] }
-                let B = batch.count
-                let w = passes[B] ?? TrainingPass<F>(network: network, batch: B, capacity: max(capacity, 1))
-                passes[B] = w
-                result.threads = max(result.threads, w.parts.count)
-                let steps = batch.map { $0.stepCount(placement) }.max() ?? 0
-                var state = Workspace<F>.entering(Array(repeating: initialState, count: B))
-                for span in Self.spans(steps: steps, options.truncation) {
-                    w.use(parameters: flat.parameters)
-                    w.forward(batch, span: span, entering: state, loss: loss, scale: F(1) / F(Double(B)))
-                    if let bad = w.sequenceLosses.firstIndex(where: { !$0.isFinite }) {
-                        result.stop = .nonFinite(epoch: epoch, sequence: members[bad] + 1, update: result.updates + 1,
-                                                 what: w.firstNonFinite().map { "loss; it first appeared in \($0)" } ?? "loss")
-                        return result
-                    }
-                    w.backward(window: window)
-                    if let bad = firstNonFiniteIndex(w.gradients) {
-                        result.stop = .nonFinite(epoch: epoch, sequence: members[0] + 1, update: result.updates + 1,
-                                                 what: "gradient of \(parameterNames[owner(bad)])")
-                        return result
-                    }
-                    for at in frozenPositions { w.gradients[at] = 0 }
-                    let report = options.clipping.apply(toFlat: &w.gradients, recordPositions: options.logUpdates)
-                    if options.logUpdates {
-                        var clipped = [Int](repeating: 0, count: self.parameters.count)
-                        for at in report.clipped { clipped[owner(at)] += 1 }
-                        result.updateLog.append(UpdateRecord(epoch: epoch, update: result.updates + 1, normBefore: report.normBefore,
-                                                             normAfter: report.normAfter, clipped: clipped))
-                    }
-                    if let bad = w.gradients.withUnsafeBufferPointer({ flat.step($0.baseAddress!) }) {
-                        // Nothing changed: the parameters and optimizer are those of the last finite update.
-                        result.stop = .nonFinite(epoch: epoch, sequence: members[0] + 1, update: result.updates + 1,
-                                                 what: "parameter \(parameterNames[owner(bad)])")
-                        return result
-                    }
-                    result.updates += 1
-                    epochLoss += w.sequenceLosses.reduce(0, +)
-                    state = w.finalState()
-                    if shouldStop() {
-                        result.stop = .interrupted(epoch: epoch, update: result.updates)
-                        return result
-                    }
-                }
-            }
-            let mean = data.isEmpty ? 0 : epochLoss / Double(data.count)
-            result.epochLosses.append(mean)
-            if !validation.isEmpty {
-                self.parameters = network.matrices(flat.parameterValues)
-                result.validationLosses.append(batchLoss(validation, loss: loss))
-            }
-            onEpoch(epoch, mean)
-        }
-        return result
     }
 
     /// The mean over sequences of each one's loss (a forward pass only).

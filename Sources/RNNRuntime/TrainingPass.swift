@@ -77,6 +77,7 @@ final class TrainingPass<F: RNNScalar> {
     /// ∂L/∂θ of the whole batch (after `backward`).
     var gradients: [F] {
         get { parts[0].grads }
+        set { parts[0].grads = newValue }
         _modify { yield &parts[0].grads }
     }
 
@@ -93,6 +94,10 @@ final class TrainingPass<F: RNNScalar> {
             DispatchQueue.concurrentPerform(iterations: parts.count) { i in task.value(i) }
         }
     }
+}
+
+extension TrainingPass: BatchPass {
+    var threadCount: Int { parts.count }
 }
 
 /// Each part touches only its own workspace; the shared inputs are read-only.

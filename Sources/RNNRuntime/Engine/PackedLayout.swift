@@ -73,17 +73,46 @@ struct PackedLayout: Sendable {
             return out
         }
     }
+}
 
-    /// Per-parameter values (row-major, `parameterShapes` order) packed into one buffer.
-    func pack<F: RNNScalar>(_ values: [[Double]], positions: [[Int]]) -> [F] {
+/// The parameters a training run updates, in one flat buffer: a network's
+/// (`PackedLayout` order), or an encoder's then a decoder's.
+struct PackedParameters<F: RNNScalar> {
+    /// The parameters in the model's `parameterShapes` order.
+    let shapes: [ParameterShape]
+    /// The flat position of each element of each parameter.
+    let positions: [[Int]]
+    var values: [F]
+
+    var count: Int { values.count }
+
+    /// Per-parameter matrices (Float64) from a flat buffer of this layout.
+    func matrices(_ flat: [F]) -> [Matrix] {
+        zip(shapes, positions).map { shape, list in Matrix(rows: shape.rows, cols: shape.cols, storage: list.map { flat[$0].double }) }
+    }
+
+    /// Per-parameter values (row-major, `shapes` order) packed into one buffer.
+    func pack(_ values: [[Double]]) -> [F] {
         var flat = [F](repeating: 0, count: count)
         for (p, list) in positions.enumerated() { for (i, at) in list.enumerated() { flat[at] = F(values[p][i]) } }
         return flat
     }
 
-    /// A packed buffer back to per-parameter values.
-    func unpack<F: RNNScalar>(_ flat: [F], positions: [[Int]]) -> [[Double]] {
-        positions.map { list in list.map { flat[$0].double } }
+    /// A flat buffer back to per-parameter values.
+    func unpack(_ flat: [F]) -> [[Double]] { positions.map { list in list.map { flat[$0].double } } }
+
+    /// Two networks' parameters one after the other (an encoder's, then a decoder's).
+    init(_ first: PackedNetwork<F>, then second: PackedNetwork<F>, shapes: [ParameterShape]) {
+        let offset = first.values.count
+        self.shapes = shapes
+        positions = first.positions + second.positions.map { $0.map { $0 + offset } }
+        values = first.values + second.values
+    }
+
+    init(shapes: [ParameterShape], positions: [[Int]], values: [F]) {
+        self.shapes = shapes
+        self.positions = positions
+        self.values = values
     }
 }
 
@@ -96,16 +125,17 @@ struct PackedNetwork<F: RNNScalar> {
 
     /// Packs a model's Float64 parameters.
     init(_ model: RNNModel) {
+        precondition(!model.configuration.encoderDecoder, "an encoder–decoder runs as its two parts (encoderDecoderParts)")
         configuration = model.configuration
         layout = PackedLayout(model.configuration)
         positions = layout.positions(model.configuration)
-        values = layout.pack(model.parameters.map(\.storage), positions: positions)
+        values = PackedParameters<F>(shapes: model.configuration.parameterShapes, positions: positions,
+                                     values: [F](repeating: 0, count: layout.count)).pack(model.parameters.map(\.storage))
     }
 
+    /// The parameters as a training run packs them.
+    var packed: PackedParameters<F> { PackedParameters(shapes: configuration.parameterShapes, positions: positions, values: values) }
+
     /// Per-parameter matrices (Float64) from a packed buffer of this layout.
-    func matrices(_ flat: [F]) -> [Matrix] {
-        zip(configuration.parameterShapes, layout.unpack(flat, positions: positions)).map {
-            Matrix(rows: $0.rows, cols: $0.cols, storage: $1)
-        }
-    }
+    func matrices(_ flat: [F]) -> [Matrix] { packed.matrices(flat) }
 }

@@ -4,8 +4,12 @@ extension Workspace {
     /// Gradients of the span's (scaled) loss with respect to every parameter.
     /// The entering states are constants. With `window` K, each L_t reaches
     /// back through its K most recent steps only.
+    ///
+    /// Without a window, two more things (for an encoder–decoder): `stateSeeds`
+    /// adds ∂L/∂s_t from outside (per 0-based step: B × S rows) to the walk, and
+    /// `enteringGradient` leaves ∂L/∂s_0 (B × S) in `enteringGradients`.
     @discardableResult
-    func backward(window: Int?) -> [F] {
+    func backward(window: Int?, stateSeeds: [Int: [F]] = [:], enteringGradient: Bool = false) -> [F] {
         let rows = T * B
         refreshTransposedWeights()
         defer { transposedWFresh = false; walkVisitsOnce = false }
@@ -31,11 +35,40 @@ extension Workspace {
         } else {
             resetCarries()
             for step in stride(from: T - 1, through: 0, by: -1) {
-                walkStep(step, seedTop: true, propagate: step > 0)
+                walkStep(step, seedTop: true, propagate: step > 0 || enteringGradient, seeds: stateSeeds[step].map(layerSeeds))
             }
+            if enteringGradient { enteringGradients = carriedState() }
         }
         weightGradients()
         return grads
+    }
+
+    /// B × S rows (each sequence's whole state) as the per-layer seeds `walkStep` adds.
+    private func layerSeeds(_ rows: [F]) -> [[F]] {
+        let S = net.configuration.stateWidth
+        return (0..<L).map { l in
+            let d = hidden[l], hasCell = cells[l].cellState != nil
+            var seeds = [F](repeating: 0, count: B * d * (hasCell ? 2 : 1))
+            for b in 0..<B {
+                for j in 0..<d { seeds[b * d + j] = rows[b * S + stateOffsets[l] + j] }
+                if hasCell { for j in 0..<d { seeds[B * d + b * d + j] = rows[b * S + stateOffsets[l] + d + j] } }
+            }
+            return seeds
+        }
+    }
+
+    /// The carries after a walk down to step 0: ∂L/∂s_0, B × S rows.
+    private func carriedState() -> [F] {
+        let S = net.configuration.stateWidth
+        var rows = [F](repeating: 0, count: B * S)
+        for l in 0..<L {
+            let d = hidden[l]
+            for b in 0..<B {
+                for j in 0..<d { rows[b * S + stateOffsets[l] + j] = carryH[l][b * d + j] }
+                if let dc = cells[l].cellCarry { for j in 0..<d { rows[b * S + stateOffsets[l] + d + j] = dc[b * d + j] } }
+            }
+        }
+        return rows
     }
 
     func clearStepGradients() {

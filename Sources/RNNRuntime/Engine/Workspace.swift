@@ -61,6 +61,8 @@ final class Workspace<F: RNNScalar> {
     // Backward buffers.
     /// ∂L/∂θ in `PackedLayout` order, filled by `backward`.
     var grads: [F]
+    /// ∂L/∂s_0 (B × S), when `backward` was asked for it.
+    var enteringGradients: [F] = []
     /// Per layer, (T·B) × G·d: the gate gradients of every step (dQ: W's, for
     /// cells whose W gradient differs; else dQ is dP).
     let dP: [UnsafeMutablePointer<F>], dQ: [UnsafeMutablePointer<F>]
