@@ -83,7 +83,10 @@ public enum Help {
         "save": "save M to \"FILE\" — the weights as JSON (format in the README).",
         "load": "load M from \"FILE\" — weights saved by save; checked fully before anything changes.",
         "predict": """
-            predict M on S — the most probable target symbol at every step with a target, as text.
+            predict M on S — the predicted target symbols as text: an encoder–decoder, or a network whose inputs after its
+              first target are its previous targets (lines of … paired), answers on its own (each choice fed back) until <stop>;
+              otherwise the most probable symbol at every step with a target. Alone as a statement: a table per sequence of
+              what it reads, the answer and the truth, and how many are right.
               On numeric targets, alone as a statement (predict forecast on held): per sequence or window its inputs, the
               prediction at its last step with a target and the truth, in the series' units when it was normalized, with MAE and RMSE.
             """,

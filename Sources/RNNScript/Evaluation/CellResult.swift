@@ -34,6 +34,8 @@ public enum CellResult: Sendable {
     case trace(TraceReport)
     case plot(PlotReport)
     case forecast(ForecastReport)
+    /// `predict M on D` alone, on symbol targets: each sequence's answer beside the truth.
+    case answers(AnswerReport)
     /// `draw`: a picture of the network (boxes in the terminal, SVG in the report).
     case drawing(model: String, NetworkDrawing)
     case saved(model: String, path: String)
@@ -241,6 +243,30 @@ public struct ForecastReport: Sendable {
         guard !differences.isEmpty else { return (0, 0) }
         let n = Double(differences.count)
         return (differences.reduce(0) { $0 + abs($1) } / n, (differences.reduce(0) { $0 + $1 * $1 } / n).squareRoot())
+    }
+}
+
+/// `predict M on D` on symbol targets: per sequence what it reads, the
+/// answer the model gives (on its own where it feeds back its choices) and the truth.
+public struct AnswerReport: Sendable {
+    public struct Row: Sendable {
+        public var name: String
+        public var reads: String
+        public var predicted: [Int]
+        public var truth: [Int]
+    }
+    public var model: String
+    public var data: String
+    public var vocabulary: Vocabulary
+    /// Whether answers feed back their own choices (encoder–decoder, teacher-forced data).
+    public var freeRunning: Bool
+    public var rows: [Row]
+
+    /// Answers exactly right, and symbols right in place out of the true symbols.
+    public var accuracy: (exact: Int, symbols: Int, of: Int) {
+        (rows.filter { $0.predicted == $0.truth }.count,
+         rows.reduce(0) { total, row in total + zip(row.predicted, row.truth).filter { $0 == $1 }.count },
+         rows.reduce(0) { $0 + $1.truth.count })
     }
 }
 

@@ -63,6 +63,8 @@ extension Interpreter {
         case let .model(model):
             return .model(model, state[model].model.configuration)
         case let .declaration(name, value):
+            // A shuffled split's halves are drawn when the split runs: show what it drew.
+            if case .dataset = value, case let .dataset(drawn)? = state.symbols[name] { return .declaration(name, .dataset(drawn)) }
             return .declaration(name, value)
         case let .parameter(model, parameter):
             return .matrix(state[model].model.parameters[parameter.index])
@@ -98,16 +100,8 @@ extension Interpreter {
         case let .jacobian(model, sequence, from, to):
             return .matrix(try stateJacobian(model, sequence, from: from, to: to, range))
         case let .predict(model, sequence):
-            // The most probable target symbol at every step that has a target, as text.
             let m = state[model].model
-            let texts = state.sequences(sequence).map { data -> String in
-                let trace = m.forward(data.example, loss: defaultLoss(for: m.configuration.readout))
-                let classes = trace.targetSteps.map { t in
-                    let row = trace.outputs.row(t)
-                    return row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
-                }
-                return data.targetVocabulary!.text(classes)
-            }
+            let texts = state.sequences(sequence).map { data in data.targetVocabulary!.text(predictedSymbols(m, data)) }
             return .string(texts.joined(separator: "\n"))
         }
     }

@@ -143,6 +143,8 @@ public struct Interpreter {
             return try plotCurves(curves, against, source)
         case let .forecast(model, sequence):
             return .forecast(forecast(model, sequence))
+        case let .answers(model, sequence):
+            return .answers(answers(model, sequence))
         case let .freeze(model, parameter, frozen):
             if frozen { state[model].frozen.insert(parameter.index) } else { state[model].frozen.remove(parameter.index) }
             let names = state[model].model.parameterNames
@@ -201,11 +203,15 @@ public struct Interpreter {
         }
     }
 
-    /// Feeds the prime through the model, then each chosen symbol back in:
-    /// greedy (the most probable; the first on ties) without a temperature or at
-    /// 0, else drawn from softmax(o/τ) with the script's generator.
+    /// Feeds the prime through the model, then each chosen symbol back in
+    /// (`choose`). An encoder–decoder reads the prime as its source and answers.
     mutating func sample(_ model: RNNModel, prime: [Int], length: Int, until: Int?, temperature: Double?) -> [Int] {
         let n = model.configuration.inputSize
+        if model.configuration.encoderDecoder {
+            return model.decode(source: .classes(prime.map(Int32.init), width: n), length: length, until: until) {
+                choose($0, temperature: temperature)
+            }
+        }
         var state = model.initialState
         var generated: [Int] = []
         func step(_ symbol: Int) -> [Double] {
@@ -217,28 +223,13 @@ public struct Interpreter {
         var logits: [Double] = []
         for symbol in prime { logits = step(symbol) }
         while generated.count < length {
-            let next: Int
-            if let t = temperature, t > 0 {
-                let m = logits.max()!
-                let weights = logits.map { Math.exp(($0 - m) / t) }
-                var u = scriptUniform() * weights.reduce(0, +)
-                var chosen = weights.count - 1
-                for (i, w) in weights.enumerated() {
-                    if u < w { chosen = i; break }
-                    u -= w
-                }
-                next = chosen
-            } else {
-                next = logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) }!
-            }
+            let next = choose(logits, temperature: temperature)
             generated.append(next)
             if next == until { break }
             logits = step(next)
         }
         return generated
     }
-
-    private mutating func scriptUniform() -> Double { state.random.nextUnit() }
 
     func fileDiagnostic(_ error: HostError, _ range: SourceRange) -> Diagnostic {
         switch error {

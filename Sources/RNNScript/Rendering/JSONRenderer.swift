@@ -68,6 +68,16 @@ public struct JSONRenderer {
             return sequenceJSON(data)
         case let .model(name, model):
             return .object([("name", .string(name)), ("parameters", .number(Double(model.configuration.parameterCount)))])
+        case let .answers(r):
+            let (exact, symbols, total) = r.accuracy
+            return .object([
+                ("model", .string(r.model)), ("data", .string(r.data)), ("free_running", .bool(r.freeRunning)),
+                ("sequences", .array(r.rows.map { row in .object([
+                    ("name", .string(row.name)), ("reads", .string(row.reads)),
+                    ("predicted", .string(r.vocabulary.text(row.predicted))), ("true", .string(r.vocabulary.text(row.truth))),
+                ]) })),
+                ("exact", .number(Double(exact))), ("symbols_right", .number(Double(symbols))), ("symbols", .number(Double(total))),
+            ])
         case let .forecast(r):
             let (mae, rmse) = r.errors
             return .object([

@@ -205,6 +205,27 @@ extension TextRenderer {
         return lines
     }
 
+    /// The answers table: at most 12 rows (the first 10 and the last 2), then the accuracy.
+    func answerLines(_ r: AnswerReport) -> [String] {
+        let how = r.freeRunning ? "answering on its own from the first target (each choice fed back)" : "the most probable symbol at each step with a target"
+        var lines = ["\(r.model) on \(r.data): \(r.rows.count) sequence\(r.rows.count == 1 ? "" : "s"), \(how)"]
+        let text = { (symbols: [Int]) in r.vocabulary.text(symbols) }
+        let nameWidth = max(10, (r.rows.map(\.name.count).max() ?? 0) + 2)
+        let readsWidth = max(7, (r.rows.map(\.reads.count).max() ?? 0) + 2)
+        let answerWidth = max(11, (r.rows.map { max(text($0.predicted).count, text($0.truth).count) }.max() ?? 0) + 2)
+        lines.append("  " + pad("sequence", nameWidth) + pad("reads", readsWidth) + pad("predicted", answerWidth) + "true")
+        let shown = r.rows.count <= 12 ? Array(r.rows.indices) : Array(0..<10) + [r.rows.count - 2, r.rows.count - 1]
+        for (position, i) in shown.enumerated() {
+            if position == 10 && r.rows.count > 12 { lines.append("  … \(r.rows.count - 12) more (--json prints all)") }
+            let row = r.rows[i]
+            lines.append("  " + pad(row.name, nameWidth) + pad(row.reads, readsWidth) + pad(text(row.predicted), answerWidth)
+                         + pad(text(row.truth), answerWidth) + (row.predicted == row.truth ? "✓" : "✗"))
+        }
+        let (exact, symbols, total) = r.accuracy
+        lines.append("\(exact) of \(r.rows.count) answers exactly right; \(symbols) of \(total) true symbols right in place")
+        return lines
+    }
+
     func updateLogLines(_ report: TrainReport) -> [String] {
         let log = report.updateLog
         guard !log.isEmpty else { return [] }

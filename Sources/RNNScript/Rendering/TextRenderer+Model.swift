@@ -5,6 +5,7 @@ import RNNRuntime
 extension TextRenderer {
     func summaryLines(_ name: String, _ model: RNNModel, frozen: Set<Int> = []) -> [String] {
         let c = model.configuration
+        if c.encoderDecoder { return encoderDecoderSummaryLines(name, model, frozen: frozen) }
         var lines = ["model \(name): \(c.cellDescription), n = \(c.inputSize) inputs, d = \(c.hiddenDescription) hidden, k = \(c.outputSize) outputs"]
         lines += equationLines(c).map { "  " + $0 }
         lines.append("outputs \(c.outputs.rawValue) \(c.outputs == .every ? "(a target at every step)" : "(one target after the last step)"), "
@@ -36,6 +37,32 @@ extension TextRenderer {
         let keras = ModelPorting.keras(c)
         let kerasWidth = (keras.map(\.0.count).max() ?? 0) + 2
         lines += keras.map { "  " + pad($0.0, kerasWidth) + "= " + $0.1 }
+        return lines
+    }
+
+    /// An encoder–decoder: how the two stacks meet, then each as a model of its
+    /// own (its parameters are `name.encoder.P` and `name.decoder.P`).
+    private func encoderDecoderSummaryLines(_ name: String, _ model: RNNModel, frozen: Set<Int>) -> [String] {
+        let c = model.configuration, parts = model.encoderDecoderParts
+        let state = c.cell == .rnn ? "s" : "h", split = parts.encoder.parameters.count
+        var lines = ["model \(name): \(c.cellDescription), n = \(c.inputSize) inputs, d = \(c.hiddenDescription) hidden, k = \(c.outputSize) outputs, "
+                     + "\(c.parameterCount) parameters",
+                     "  the encoder reads the source x_1…x_m (a sequence's steps up to its first target) and has no readout;",
+                     "  the decoder starts from the encoder's final state (\(state)_0 = its \(state)_m), reads the previous target y_{t-1}",
+                     "  (nothing at its first step; its own previous choice in predict and sample) and emits ŷ_t for the targets"]
+        for (part, model, offset) in [("encoder", parts.encoder, 0), ("decoder", parts.decoder, split)] {
+            let own = Set(frozen.filter { $0 >= offset && $0 < offset + model.parameters.count }.map { $0 - offset })
+            lines.append("\(part) (\(name).\(part).P):")
+            var partLines = summaryLines("\(name).\(part)", model, frozen: own)
+            if part == "decoder" {
+                // Its entering state is the encoder's final one, not an initial state of its own.
+                partLines = partLines.map { line in
+                    guard let open = line.lastIndex(of: "("), line.hasSuffix("zeros unless set)") else { return line }
+                    return String(line[..<open]) + "(\(state)_0 = the encoder's final state)"
+                }
+            }
+            lines += partLines.map { "  " + $0 }
+        }
         return lines
     }
 

@@ -85,6 +85,8 @@ public struct TextRenderer {
             return summaryLines(name, model, frozen: frozen)
         case let .forecast(report):
             return forecastLines(report)
+        case let .answers(report):
+            return answerLines(report)
         case let .frozen(model, parameter, frozen, all):
             let what = frozen ? "frozen: train leaves it unchanged" : "unfrozen: train changes it again"
             return ["\(model).\(parameter) \(what); frozen in \(model): " + (all.isEmpty ? "none" : all.joined(separator: ", "))]

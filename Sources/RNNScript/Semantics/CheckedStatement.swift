@@ -44,6 +44,8 @@ public enum CheckedStatement: Equatable, Sendable {
     case freeze(model: ModelRef, parameter: ParameterRef, frozen: Bool)
     /// `predict M on D` on numeric targets: each sequence's last prediction against its truth.
     case forecast(model: ModelRef, sequence: SequenceRef)
+    /// `predict M on D` alone, on symbol targets: the answers table.
+    case answers(model: ModelRef, sequence: SequenceRef)
     /// `draw`: the picture, made from the model's shape (and the sequence's symbols) when checked.
     case draw(model: ModelRef, NetworkDrawing)
     case binding(BindingRef, Expression)
@@ -79,7 +81,7 @@ public enum CheckedStatement: Equatable, Sendable {
         case .gates: return "gates"
         case .trace: return "trace"
         case .plot, .plotCurves: return "plot"
-        case .forecast: return "predict"
+        case .forecast, .answers: return "predict"
         case .draw: return "draw"
         case let .freeze(_, _, frozen): return frozen ? "freeze" : "unfreeze"
         case .binding: return "let"

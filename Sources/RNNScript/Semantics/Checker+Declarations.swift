@@ -284,7 +284,7 @@ extension Checker {
                 layerWidths = widths.map { Int($0.value) }
                 sizes["hidden"] = layerWidths!.last!
             case let .flag(on):
-                configuration.bias = on
+                if entry.key.name == "encoder" { configuration.encoderDecoder = on } else { configuration.bias = on }
             case let .placement(p):
                 configuration.outputs = OutputPlacement(rawValue: p) ?? .every
             case let .initializer(id, arguments):
@@ -311,6 +311,10 @@ extension Checker {
             }
             configuration.embedding = width
         }
+        if configuration.encoderDecoder && configuration.outputs == .last {
+            throw Diagnostic(.invalidDeclaration("an encoder–decoder's decoder emits a sequence: 'outputs last' does not apply (the encoder reads the source, the decoder answers)"),
+                             at: seen["outputs"] ?? blockRange)
+        }
         configuration.layers = sizes["layers"] ?? layerWidths?.count ?? 1
         if let layerWidths {
             // `hidden [20, 20]` implies `layers 2`; with both, they must agree.
@@ -326,6 +330,15 @@ extension Checker {
             throw Diagnostic(.modelTooLarge(parameters: Int(min(count, 9e18)), limit: Self.maxParameters), at: blockRange)
         }
         return configuration
+    }
+
+    /// Statements that follow one unrolled network (flow, jacobian, trace, …)
+    /// do not apply to an encoder–decoder's two stacks.
+    func requireOneNetwork(_ configuration: ModelConfiguration, _ model: Identifier, _ what: String) throws {
+        guard configuration.encoderDecoder else { return }
+        throw Diagnostic(.invalidDeclaration("\(what) follows one unrolled network; model \(model.name) is an encoder–decoder (two stacks). "
+                                             + "It can train (without truncation), predict, sample, show, save, load, and take loss, backward and gradcheck"),
+                         at: model.range)
     }
 
     /// How many standard deviations from the mean a normal draw can reach, rounded up.

@@ -143,11 +143,11 @@ public struct Checker {
             declare(name.name, .optimizer(settings))
             return .optimizer(OptimizerRef(name: name.name, slot: symbols.slot(of: name.name)!, settings: settings))
         case let .forward(model, sequence, loss):
-            let (configuration, _) = try checkFit(model, sequence)
+            let (configuration, _) = try checkFit(model, sequence, unrolled: "forward")
             let lossKind = try loss.map { try lookupLoss($0) } ?? defaultLoss(for: configuration.readout)
             return .forward(model: try modelRef(model), sequence: try resolve(sequence), loss: lossKind)
         case let .backward(model, sequence, loss, truncation):
-            _ = try checkFit(model, sequence)
+            _ = try checkFit(model, sequence, unrolled: truncation == nil ? nil : "truncation")
             let lossKind = try lookupLoss(loss)
             return .backward(model: try modelRef(model), sequence: try resolve(sequence), loss: lossKind,
                              truncation: try checkTruncation(truncation))
@@ -156,12 +156,15 @@ public struct Checker {
         case let .expression(expression):
             // `predict M on D` alone, on numeric targets: the forecast table.
             if case let .predict(model, sequence) = expression.kind, try checkFit(model, sequence).1.allSatisfy({ $0.targetVocabulary == nil }) {
+                _ = try checkFit(model, sequence, unrolled: "a forecast")
                 return .forecast(model: try modelRef(model), sequence: try resolve(sequence))
             }
-            return .expression(try checkExpression(expression).expression)
+            let checked = try checkExpression(expression).expression
+            if case let .predict(model, sequence) = expression.kind { return .answers(model: try modelRef(model), sequence: try resolve(sequence)) }
+            return .expression(checked)
         case let .flow(model, sequence):
             _ = try lookupSequence(sequence)
-            _ = try checkFit(model, sequence)
+            _ = try checkFit(model, sequence, unrolled: "flow")
             return .flow(model: try modelRef(model), sequence: try resolve(sequence))
         case let .decompose(model, sequence, loss, at, parameter):
             let data = try lookupSequence(sequence)
@@ -183,11 +186,11 @@ public struct Checker {
             }
             return .decompose(model: try modelRef(model), sequence: try resolve(sequence), loss: lossKind, at: at.map { Int($0.value) }, parameter: parameter.name)
         case let .compare(model, sequence, loss, truncation):
-            _ = try checkFit(model, sequence)
+            _ = try checkFit(model, sequence, unrolled: "compare")
             return .compare(model: try modelRef(model), sequence: try resolve(sequence), loss: try lookupLoss(loss), truncation: try checkTruncation(truncation))
         case let .gates(model, sequence):
             _ = try lookupSequence(sequence)
-            let (configuration, _) = try checkFit(model, sequence)
+            let (configuration, _) = try checkFit(model, sequence, unrolled: "gates")
             guard configuration.cell != .rnn else {
                 throw Diagnostic(.invalidDeclaration("model \(model.name) is a vanilla RNN: it has no gates (show \(model.name).s shows its states)"), at: model.range)
             }
@@ -220,6 +223,7 @@ public struct Checker {
             return .freeze(model: try modelRef(path[0]), parameter: ParameterRef(name: member, index: index), frozen: frozen)
         case let .draw(model, view):
             let configuration = try lookupModel(model)
+            try requireOneNetwork(configuration, model, "draw")
             switch view {
             case .folded:
                 return .draw(model: try modelRef(model), .folded(configuration))
@@ -255,6 +259,7 @@ public struct Checker {
                 case let .truncate(clause):
                     if seenTruncation { throw Diagnostic(.duplicateEntry("truncate", block: "train options"), at: clause.range) }
                     seenTruncation = true
+                    try requireOneNetwork(try lookupModel(model), model, "truncation")
                     training.truncation = try checkTruncation(clause)
                 case let .clipValue(v, range), let .clipNorm(v, range):
                     if seenClip { throw Diagnostic(.duplicateEntry("clip", block: "train options"), at: range) }
@@ -303,7 +308,7 @@ public struct Checker {
     /// The steps t > k ≥ 0 of ∂s_t/∂s_k on one sequence (a statement's or an expression's).
     func checkJacobianSteps(_ model: Identifier, _ sequence: Identifier, _ from: NumberLiteral, _ to: NumberLiteral) throws -> (Int, Int) {
         _ = try lookupSequence(sequence)
-        let (configuration, sequences) = try checkFit(model, sequence)
+        let (configuration, sequences) = try checkFit(model, sequence, unrolled: "jacobian")
         let steps = sequences[0].example.stepCount(configuration.outputs)
         let t = Int(from.value), k = Int(to.value)
         guard t >= 1 && t <= steps else {
@@ -416,8 +421,10 @@ public struct Checker {
     /// The model and the sequences named (one, or a dataset's), after checking
     /// that each sequence's widths and targets fit the model (naming both
     /// shapes and where each came from).
-    func checkFit(_ modelName: Identifier, _ sequenceName: Identifier) throws -> (ModelConfiguration, [SequenceData]) {
+    /// With `unrolled` (the statement), the model must be one network, not an encoder–decoder.
+    func checkFit(_ modelName: Identifier, _ sequenceName: Identifier, unrolled: String? = nil) throws -> (ModelConfiguration, [SequenceData]) {
         let configuration = try lookupModel(modelName)
+        if let unrolled { try requireOneNetwork(configuration, modelName, unrolled) }
         let sequences = try lookupSequences(sequenceName), candidates = try lookupCandidates(sequenceName)
         let range = modelName.range.union(sequenceName.range)
         guard !sequences.isEmpty else { throw Diagnostic(.emptyValue("dataset \(sequenceName.name)"), at: sequenceName.range) }
@@ -451,6 +458,7 @@ public struct Checker {
 
     /// The lecture's network: a one-layer vanilla RNN.
     func requireLectureNetwork(_ configuration: ModelConfiguration, _ model: Identifier, _ statement: String) throws {
+        try requireOneNetwork(configuration, model, statement)
         guard configuration.cell == .rnn && configuration.layers == 1 else {
             throw Diagnostic(.invalidDeclaration("\(statement) shows the lecture's quantities of a one-layer vanilla RNN; model \(model.name) is a \(configuration.cellDescription)"), at: model.range)
         }

@@ -45,7 +45,8 @@ extension ModelConfiguration {
     /// Every width from the input to the output: "1 → 20 → 20 → 1" (no output with
     /// `readout none`; "5 → E 3 → 6 → 5" with an embedding).
     public var sizeChain: String {
-        ([String(inputSize)] + (embedding.map { ["E \($0)"] } ?? []) + (0..<layers).map { String(hidden(layer: $0)) }
+        if encoderDecoder { return encoderConfiguration.sizeChain + " ⇒ " + decoderConfiguration.sizeChain }
+        return ([String(inputSize)] + (embedding.map { ["E \($0)"] } ?? []) + (0..<layers).map { String(hidden(layer: $0)) }
             + (readout.hasParameters ? [String(outputSize)] : [])).joined(separator: " → ")
     }
 
@@ -62,7 +63,8 @@ extension ModelConfiguration {
         case .lstm: base = "LSTM"
         case .gru: base = "GRU"
         }
-        return layers > 1 ? "\(layers)-layer \(base)" : base
+        let stack = layers > 1 ? "\(layers)-layer \(base)" : base
+        return encoderDecoder ? "encoder–decoder " + stack : stack
     }
 }
 

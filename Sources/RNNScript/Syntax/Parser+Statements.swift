@@ -51,7 +51,7 @@ extension Parser {
     ///               | 'embedding' INTEGER
     ///               | ('state' | 'readout') IDENTIFIER
     ///               | 'outputs' ('every' | 'last')
-    ///               | 'bias' ('on' | 'off')
+    ///               | ('bias' | 'encoder') ('on' | 'off')
     ///               | 'init' initializer
     mutating func parseModelEntry() throws -> ModelEntry {
         let keyToken = current
@@ -93,8 +93,11 @@ extension Parser {
         case .identifier where check(.embedding):
             advance()
             value = .integer(try parseInteger("a whole number after 'embedding'"))
+        case .identifier where check(.encoder):
+            advance()
+            value = .flag(try parseFlag())
         case .identifier, .keyword:
-            let known = ["input", "hidden", "output", "state", "readout", "layers", "outputs", "bias", "init", "embedding"]
+            let known = ["input", "hidden", "output", "state", "readout", "layers", "outputs", "bias", "init", "embedding", "encoder"]
             throw Diagnostic(.unknownEntry(keyToken.value, block: "model", suggestion: closestMatch(to: keyToken.value, in: known)),
                              at: keyToken.range)
         default:

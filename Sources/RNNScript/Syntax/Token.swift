@@ -17,7 +17,7 @@ public enum Keyword: String, CaseIterable, Sendable {
 /// identifiers, so they stay usable as names (`vocab chars = …`).
 public enum ContextualWord: String, CaseIterable, Sendable {
     case chars, words, tags, labels, of, tagged, labelled, file, lines, csv, column
-    case windows, size, batch, shuffle, validate, into, at, shuffled, length, until, temperature, normalized, log, parts, cell, against, embedding, paired
+    case windows, size, batch, shuffle, validate, into, at, shuffled, length, until, temperature, normalized, log, parts, cell, against, embedding, paired, encoder
     /// `_` in a sequence's targets: a step without a target.
     case blank = "_"
 }
