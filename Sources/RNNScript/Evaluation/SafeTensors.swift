@@ -180,7 +180,7 @@ enum SafeTensors {
         var shape: [Int] = []
         var count = 1, overflow = false
         for x in shapeNumbers {
-            guard let n = wholeNumber(x) else { throw FormatError("\(what) has a shape entry \(JSON.number(x).serialized) that is not a whole number ≥ 0") }
+            guard let n = wholeNumber(x) else { throw FormatError("\(what) has a shape entry \(shown(x)) that is not a whole number ≥ 0") }
             shape.append(n)
             if !overflow { (count, overflow) = count.multipliedReportingOverflow(by: n) }
         }
@@ -190,14 +190,15 @@ enum SafeTensors {
         guard let begin = wholeNumber(offsets[0]), let end = wholeNumber(offsets[1]) else {
             throw FormatError("\(what) has data_offsets that are not whole numbers ≥ 0")
         }
-        guard begin <= end else { throw FormatError("\(what) has data_offsets [\(begin), \(end)] with begin after end") }
+        let offsetsShown = "[\(shown(offsets[0])), \(shown(offsets[1]))]"
+        guard begin <= end else { throw FormatError("\(what) has data_offsets \(offsetsShown) with begin after end") }
         guard end <= dataSize else {
-            throw FormatError("\(what) has data_offsets [\(begin), \(end)] past the end of the data (\(dataSize) bytes)")
+            throw FormatError("\(what) has data_offsets \(offsetsShown) past the end of the data (\(dataSize) bytes)")
         }
         let (byteCount, tooMany) = count.multipliedReportingOverflow(by: dtype.size)
         guard !overflow, !tooMany, byteCount == end - begin else {
-            let shown = "[" + shape.map(String.init).joined(separator: ", ") + "]"
-            throw FormatError("\(what) has shape \(shown) of \(dtype.rawValue) but \(end - begin) bytes of data")
+            let shapeShown = "[" + shapeNumbers.map(shown).joined(separator: ", ") + "]"
+            throw FormatError("\(what) has shape \(shapeShown) of \(dtype.rawValue) but \(end - begin) bytes of data")
         }
         return Tensor(name: name, dtype: dtype, shape: shape, bytes: begin..<end)
     }
@@ -222,12 +223,16 @@ enum SafeTensors {
         }
     }
 
-    /// x as an Int when it is a whole number in [0, 2⁵³] (beyond that a Double
-    /// is not exact, and no file this size is read).
+    /// x as an Int when it is a whole number ≥ 0; numbers past 2⁶² (far past
+    /// any file read) become 2⁶², so that sizes and offsets compare without
+    /// trapping and products still overflow where they should.
     private static func wholeNumber(_ x: Double) -> Int? {
-        guard x >= 0, x <= 9_007_199_254_740_992, x == x.rounded() else { return nil }
-        return Int(x)
+        guard x >= 0, x == x.rounded() else { return nil }
+        return x < 0x1p62 ? Int(x) : 1 << 62
     }
+
+    /// A number of the header as it was written (whole numbers up to 10¹⁵ in full).
+    private static func shown(_ x: Double) -> String { JSON.number(x).serialized }
 
     /// A name as the header writes it (a hostile name cannot break the message's line).
     static func quoted(_ name: String) -> String {
