@@ -80,8 +80,8 @@ public enum Help {
         "let": "let NAME = EXPR — name a value.",
         "freeze": "freeze M.P — train leaves parameter P unchanged (no optimizer state, not in clipping's norm); show M marks it. unfreeze M.P undoes it.",
         "unfreeze": "unfreeze M.P — train changes parameter P again (after freeze M.P).",
-        "save": "save M to \"FILE\" — the weights as JSON (format in the README).",
-        "load": "load M from \"FILE\" — weights saved by save; checked fully before anything changes.",
+        "save": "save M to \"FILE\" — the weights as JSON (format in the README); a FILE ending in .safetensors gets PyTorch's state_dict as safetensors.",
+        "load": "load M from \"FILE\" — weights saved by save (or a PyTorch state_dict in a .safetensors FILE); checked fully before anything changes.",
         "predict": """
             predict M on S — the most probable target symbol at every step with a target, as text.
               On numeric targets, alone as a statement (predict forecast on held): per sequence or window its inputs, the

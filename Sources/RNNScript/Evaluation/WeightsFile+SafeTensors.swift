@@ -55,9 +55,11 @@ extension WeightsFile {
         do { contents = try SafeTensors.decode(bytes) } catch { throw DecodeError.malformed(error.message) }
         let c = model.configuration
         let expected = ModelPorting.stateDict(c)
+        // Names are unique (the reader checked); a dictionary keeps a header of a million names cheap.
+        let byName = Dictionary(contents.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         func dims(_ shape: [Int]) -> String { shape.isEmpty ? "a scalar" : shape.map(String.init).joined(separator: "×") }
         for tensor in expected {
-            guard let found = contents[tensor.name] else {
+            guard let found = byName[tensor.name] else {
                 throw DecodeError.mismatch("tensor \(tensor.name) (\(dims(tensor.shape))) is missing")
             }
             guard found.shape == tensor.shape else {
@@ -70,7 +72,7 @@ extension WeightsFile {
         }
         let shapes = c.parameterShapes
         var storage = shapes.map { [Double](repeating: 0, count: $0.rows * $0.cols) }
-        let values = expected.map { SafeTensors.values(of: contents[$0.name]!, in: bytes) }
+        let values = expected.map { SafeTensors.values(of: byName[$0.name]!, in: bytes) }
         // Each parameter's own part first, then the biases PyTorch adds to it.
         for summed in [false, true] {
             for (tensor, values) in zip(expected, values) {
