@@ -57,6 +57,10 @@ final class FileHost: ScriptHost {
         try FileSystem.readText(resolve(path), shownAs: path, kind: kind)
     }
 
+    func readBytes(_ path: String, kind: FileKind) throws -> [UInt8] {
+        try FileSystem.readBytes(resolve(path), shownAs: path, limit: kind.sizeLimit, kind: kind.description)
+    }
+
     /// A small system file (`/proc/self/status`).
     static func read(_ fullPath: String, shownAs path: String) throws -> String {
         String(decoding: try FileSystem.readBytes(fullPath, shownAs: path, limit: 1 << 20, kind: "a system file"), as: UTF8.self)
@@ -65,6 +69,10 @@ final class FileHost: ScriptHost {
     /// Atomically: a failed write leaves an existing file as it was.
     func writeFile(_ path: String, contents: String) throws {
         try FileSystem.writeAtomically(resolve(path), shownAs: path, bytes: Array(contents.utf8))
+    }
+
+    func writeBytes(_ path: String, _ bytes: [UInt8]) throws {
+        try FileSystem.writeAtomically(resolve(path), shownAs: path, bytes: bytes)
     }
 
     func trainingProgress(epoch: Int, of total: Int, loss: Double) {

@@ -8,6 +8,8 @@ let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 final class TestHost: ScriptHost {
     let base: URL
     var written: [String: String] = [:]
+    /// Binary files written (safetensors `save`) and to read (`load`), kept in memory.
+    var bytes: [String: [UInt8]] = [:]
     /// Files to read by path before looking on disk (data files for tests).
     var files: [String: String] = [:]
     var interruptAfterEpochs: Int?
@@ -23,6 +25,12 @@ final class TestHost: ScriptHost {
     }
 
     func writeFile(_ path: String, contents: String) throws { written[path] = contents }
+    func writeBytes(_ path: String, _ bytes: [UInt8]) throws { self.bytes[path] = bytes }
+
+    func readBytes(_ path: String, kind: FileKind) throws -> [UInt8] {
+        if let data = bytes[path] { return data }
+        return Array(try readFile(path).utf8)
+    }
     func trainingProgress(epoch: Int, of total: Int, loss: Double) { epochs += 1 }
     func trainingFinished() {}
     func shouldInterrupt() -> Bool { interruptAfterEpochs.map { epochs >= $0 } ?? false }

@@ -43,6 +43,8 @@ public let sampleFiles: [String: String] = [
 /// epochs or a wall-clock budget, whichever comes first.
 public final class FuzzHost: ScriptHost {
     public var files: [String: String]
+    /// Binary files (safetensors), read before `files`.
+    public var binaryFiles: [String: [UInt8]] = [:]
     public var maxEpochs: Int
     private var epochs = 0
     private let deadline: Double
@@ -67,6 +69,16 @@ public final class FuzzHost: ScriptHost {
     public func writeFile(_ path: String, contents: String) throws {
         guard contents.utf8.count <= 1 << 20 else { throw HostError.unwritable(path, reason: "fuzz host: over 1 MiB") }
         files[path] = contents
+    }
+
+    public func readBytes(_ path: String, kind: FileKind) throws -> [UInt8] {
+        if let bytes = binaryFiles[path] { return bytes }
+        return Array(try readFile(path).utf8)
+    }
+
+    public func writeBytes(_ path: String, _ bytes: [UInt8]) throws {
+        guard bytes.count <= 1 << 20 else { throw HostError.unwritable(path, reason: "fuzz host: over 1 MiB") }
+        binaryFiles[path] = bytes
     }
 
     public func trainingProgress(epoch: Int, of total: Int, loss: Double) { epochs += 1 }

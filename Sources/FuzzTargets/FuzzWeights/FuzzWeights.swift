@@ -1,12 +1,13 @@
 import FuzzSupport
 import RNNScript
 
-/// Bytes → the weights-file reader (`load`, Evaluation/WeightsFile.swift),
-/// offered to each of a few small models of every cell kind: the file's
-/// "model" header decides which one it can match. A file that loads is then
-/// used (`forward`, `show`), saved, and must load again and save to the same
-/// text: a file `save` wrote that `load` rejects, or that changes on a second
-/// round, is a bug and traps here.
+/// Bytes → the weights-file readers (`load`, Evaluation/WeightsFile.swift and
+/// SafeTensors.swift), offered to each of a few small models of every cell
+/// kind, as JSON text and as a binary safetensors file: the file's "model"
+/// header, or its tensors' names and shapes, decide which one it can match. A
+/// file that loads is then used (`forward`, `show`), saved, and must load
+/// again and save to the same text or bytes: a file `save` wrote that `load`
+/// rejects, or that changes on a second round, is a bug and traps here.
 let declarations = """
     vocab v = ['a', 'b', 'c', <stop>]
     sequence s = "abc" over v predicting next
@@ -22,6 +23,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let file = fuzzText(data, size)
     if isKnownIssue(file) { return -1 }
     let host = FuzzHost(files: ["w.json": file])
+    host.binaryFiles["w.safetensors"] = Array(UnsafeBufferPointer(start: data, count: size))
     let runner = quietRunner(host)
     guard runner.run(SourceFile(name: "weights.rnn", text: declarations)) == .ok else {
         fatalError("FuzzWeights: the declarations do not run")
@@ -42,6 +44,18 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         guard entry("save \(m) to \"b.json\"") == .ok, host.files["b.json"] == first else {
             fatalError("FuzzWeights: save → load → save changed the file of \(m)")
+        }
+    }
+    for m in models where entry("load \(m) from \"w.safetensors\"") == .ok {
+        _ = entry("forward \(m) on s")
+        _ = entry("show \(m)")
+        guard entry("save \(m) to \"a.safetensors\"") == .ok else { fatalError("FuzzWeights: safetensors save \(m) failed after a load") }
+        let first = host.binaryFiles["a.safetensors"] ?? []
+        guard entry("load \(m) from \"a.safetensors\"") == .ok else {
+            fatalError("FuzzWeights: load rejects the safetensors file save wrote for \(m)")
+        }
+        guard entry("save \(m) to \"b.safetensors\"") == .ok, host.binaryFiles["b.safetensors"] == first else {
+            fatalError("FuzzWeights: safetensors save → load → save changed the file of \(m)")
         }
     }
     return 0

@@ -80,8 +80,8 @@ public enum Help {
         "let": "let NAME = EXPR — name a value.",
         "freeze": "freeze M.P — train leaves parameter P unchanged (no optimizer state, not in clipping's norm); show M marks it. unfreeze M.P undoes it.",
         "unfreeze": "unfreeze M.P — train changes parameter P again (after freeze M.P).",
-        "save": "save M to \"FILE\" — the weights as JSON (format in the README).",
-        "load": "load M from \"FILE\" — weights saved by save; checked fully before anything changes.",
+        "save": "save M to \"FILE\" — the weights as JSON (format in the README); a FILE ending in .safetensors gets PyTorch's state_dict as safetensors.",
+        "load": "load M from \"FILE\" — weights saved by save (or a PyTorch state_dict in a .safetensors FILE); checked fully before anything changes.",
         "predict": """
             predict M on S — the predicted target symbols as text: an encoder–decoder, or a network whose inputs after its
               first target are its previous targets (lines of … paired), answers on its own (each choice fed back) until <stop>;

@@ -49,6 +49,7 @@ public enum DiagnosticMessage: Equatable, Sendable {
     case fileUnwritable(String, reason: String)
     case malformedJSON(String, reason: String)
     case malformedWeights(String, reason: String)
+    case malformedSafeTensors(String, reason: String)
     case weightsMismatch(String, detail: String)
     case badDataFile(String, line: Int, detail: String)
     // Expressions (the language front end): limits and checked types
@@ -107,6 +108,7 @@ public enum DiagnosticMessage: Equatable, Sendable {
         case .fileUnwritable: return "file-unwritable"
         case .malformedJSON: return "malformed-json"
         case .malformedWeights: return "malformed-weights"
+        case .malformedSafeTensors: return "malformed-safetensors"
         case .weightsMismatch: return "weights-mismatch"
         case .badDataFile: return "bad-data-file"
         case .expressionTooDeep: return "expression-too-deep"
@@ -121,7 +123,7 @@ public enum DiagnosticMessage: Equatable, Sendable {
         case .noGradients, .noForwardPass, .invalidOperation, .indexOutOfRange, .notFinite, .expectationFailed,
              .resultTooLarge(_, _, whileRunning: true), .workTooLarge:
             return .runtime
-        case .fileNotFound, .fileUnreadable, .fileUnwritable, .malformedJSON, .malformedWeights, .weightsMismatch, .badDataFile:
+        case .fileNotFound, .fileUnreadable, .fileUnwritable, .malformedJSON, .malformedWeights, .malformedSafeTensors, .weightsMismatch, .badDataFile:
             return .io
         default:
             return .script
@@ -181,6 +183,7 @@ public enum DiagnosticMessage: Equatable, Sendable {
         case let .fileUnwritable(path, reason): return "cannot write '\(path)': \(reason)"
         case let .malformedJSON(path, reason): return "malformed JSON in '\(path)': \(reason)"
         case let .malformedWeights(path, reason): return "'\(path)' is not an rnnscript weights file: \(reason)"
+        case let .malformedSafeTensors(path, reason): return "'\(path)' is not a valid safetensors file: \(reason)"
         case let .weightsMismatch(path, detail): return "weights in '\(path)' do not fit: \(detail)"
         case let .badDataFile(path, line, detail): return "\(path):\(line): \(detail)"
         case let .expressionTooDeep(limit): return "expression nested deeper than \(limit) levels (operators, calls, indices and parentheses each add one)"

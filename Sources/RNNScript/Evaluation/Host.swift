@@ -8,6 +8,11 @@ public protocol ScriptHost: AnyObject {
     func readFile(_ path: String, kind: FileKind) throws -> String
     /// Writes a whole file: on failure an existing file is left as it was; throws `HostError`.
     func writeFile(_ path: String, contents: String) throws
+    /// The bytes of a binary file of the given kind (a safetensors `load`),
+    /// within the kind's size limit; throws `HostError`.
+    func readBytes(_ path: String, kind: FileKind) throws -> [UInt8]
+    /// Writes a whole binary file (a safetensors `save`), like `writeFile`; throws `HostError`.
+    func writeBytes(_ path: String, _ bytes: [UInt8]) throws
     /// Called after every epoch of a `train` (a progress bar, if any).
     func trainingProgress(epoch: Int, of total: Int, loss: Double)
     func trainingFinished()
@@ -24,6 +29,12 @@ public protocol ScriptHost: AnyObject {
 extension ScriptHost {
     public func readFile(_ path: String, kind: FileKind) throws -> String { try readFile(path) }
     public func clock() -> Double? { nil }
+    /// A host without binary files reads a file's text as UTF-8.
+    public func readBytes(_ path: String, kind: FileKind) throws -> [UInt8] { Array(try readFile(path, kind: kind).utf8) }
+    /// A host without binary files cannot write one.
+    public func writeBytes(_ path: String, _ bytes: [UInt8]) throws {
+        throw HostError.unwritable(path, reason: "this host writes text files only")
+    }
     public func trainingTimed(model: String, steps: Int, seconds: Double, threads: Int) {}
 }
 
@@ -68,6 +79,8 @@ public enum HostError: Error, Equatable, Sendable {
 /// and for embedding.
 public final class MemoryHost: ScriptHost {
     public var files: [String: String]
+    /// Binary files (safetensors), read before `files`.
+    public var binaryFiles: [String: [UInt8]] = [:]
     public var interruptAfterEpochs: Int?
     private var epochsSeen = 0
 
@@ -79,6 +92,13 @@ public final class MemoryHost: ScriptHost {
     }
 
     public func writeFile(_ path: String, contents: String) throws { files[path] = contents }
+
+    public func readBytes(_ path: String, kind: FileKind) throws -> [UInt8] {
+        if let bytes = binaryFiles[path] { return bytes }
+        return Array(try readFile(path).utf8)
+    }
+
+    public func writeBytes(_ path: String, _ bytes: [UInt8]) throws { binaryFiles[path] = bytes }
 
     public func trainingProgress(epoch: Int, of total: Int, loss: Double) { epochsSeen += 1 }
     public func trainingFinished() {}

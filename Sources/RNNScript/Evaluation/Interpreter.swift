@@ -178,21 +178,32 @@ public struct Interpreter {
             return try expect(left, op, right, tolerance, cell.range, source)
         case let .save(model, path):
             do {
-                try host.writeFile(path, contents: WeightsFile.encode(state[model].model))
+                if WeightsFile.isSafeTensors(path) {
+                    try host.writeBytes(path, WeightsFile.encodeSafeTensors(state[model].model, name: model.name))
+                } else {
+                    try host.writeFile(path, contents: WeightsFile.encode(state[model].model))
+                }
             } catch let error as HostError {
                 throw fileDiagnostic(error, cell.range)
             }
             return .saved(model: model.name, path: path)
         case let .load(model, path):
-            let text: String
-            do { text = try host.readFile(path, kind: .weights) } catch let error as HostError { throw fileDiagnostic(error, cell.range) }
+            let safeTensors = WeightsFile.isSafeTensors(path)
             var slot = state[model]
             do {
-                let (parameters, initialState) = try WeightsFile.decode(text, for: slot.model)
-                slot.model.parameters = parameters
-                if let initialState { slot.model.initialState = initialState }
+                if safeTensors {
+                    let bytes: [UInt8]
+                    do { bytes = try host.readBytes(path, kind: .weights) } catch let error as HostError { throw fileDiagnostic(error, cell.range) }
+                    slot.model.parameters = try WeightsFile.decodeSafeTensors(bytes, for: slot.model)
+                } else {
+                    let text: String
+                    do { text = try host.readFile(path, kind: .weights) } catch let error as HostError { throw fileDiagnostic(error, cell.range) }
+                    let (parameters, initialState) = try WeightsFile.decode(text, for: slot.model)
+                    slot.model.parameters = parameters
+                    if let initialState { slot.model.initialState = initialState }
+                }
             } catch let WeightsFile.DecodeError.malformed(reason) {
-                throw Diagnostic(.malformedWeights(path, reason: reason), at: cell.range)
+                throw Diagnostic(safeTensors ? .malformedSafeTensors(path, reason: reason) : .malformedWeights(path, reason: reason), at: cell.range)
             } catch let WeightsFile.DecodeError.mismatch(reason) {
                 throw Diagnostic(.weightsMismatch(path, detail: reason), at: cell.range)
             }

@@ -52,33 +52,23 @@ enum ModelPorting {
         return "PyTorch \(module)\(gateOrder):"
     }
 
-    /// PyTorch: nn.RNN/LSTM/GRU stores weight_ih_lL (G·d × n) = the input
-    /// weights stacked by gate and transposed, weight_hh_lL = the recurrent ones,
-    /// and two biases; the readout is an nn.Linear(d, k) with weight = Vᵀ.
+    /// `show`'s PyTorch table, written from `stateDict(c)`: each tensor with
+    /// what it holds ("[U_i U_f U_g U_o]ᵀ", "[0 0 bh_n]"), as nn.RNN/LSTM/GRU
+    /// names it (the module's `rnn.` prefix left out), the embedding as
+    /// `Embedding(n, N).weight` and the readout as `Linear.weight`.
     static func pytorch(_ c: ModelConfiguration) -> [(String, String)] {
-        var rows: [(String, String)] = []
-        if let width = c.embedding { rows.append(("Embedding(\(c.inputSize), \(width)).weight", "E")) }
-        for layer in 0..<c.layers {
-            let p = c.layers > 1 ? "layer\(layer + 1)." : ""
-            let gates = c.cell.gates.map { $0.isEmpty ? "" : "_" + $0 }
-            func stack(_ name: String) -> String {
-                gates.count == 1 ? "\(p)\(name)ᵀ" : "[" + gates.map { "\(p)\(name)\($0)" }.joined(separator: " ") + "]ᵀ"
-            }
-            let G = c.cell.gates.count, d = c.hidden(layer: layer), n = c.layerInput(layer)
-            // With per-layer widths each layer is its own module (rnnL), layer 0 of it.
-            let (module, l) = c.layerWidths == nil ? ("", layer) : ("rnn\(layer + 1).", 0)
-            rows.append(("\(module)weight_ih_l\(l) (\(G * d)×\(n))", stack("U")))
-            rows.append(("\(module)weight_hh_l\(l) (\(G * d)×\(d))", stack("W")))
-            if c.bias {
-                rows.append(("\(module)bias_ih_l\(l)", gates.count == 1 ? "\(p)b" : "[" + gates.map { "\(p)b\($0)" }.joined(separator: " ") + "]"))
-                rows.append(("\(module)bias_hh_l\(l)", c.cell == .gru ? "[0 0 \(p)bh_n]" : "0"))
-            }
+        let shapes = c.parameterShapes
+        return stateDict(c).map { tensor in
+            var name = tensor.name
+            if name.hasPrefix("rnn.") { name.removeFirst(4) }
+            if name.hasPrefix("readout.") { name = "Linear." + name.dropFirst(8) }
+            if name == "embedding.weight" { name = "Embedding(\(c.inputSize), \(c.embedding ?? 0)).weight" }
+            if tensor.shape.count == 2 && !name.hasPrefix("Embedding") { name += " (\(tensor.shape[0])×\(tensor.shape[1]))" }
+            let parts = tensor.parts.map { $0.summed ? "0" : shapes[$0.parameter].name }
+            let transposed = tensor.parts.contains(where: \.transposed) ? "ᵀ" : ""
+            let value = parts.allSatisfy { $0 == "0" } ? "0" : parts.count == 1 ? parts[0] + transposed : "[" + parts.joined(separator: " ") + "]" + transposed
+            return (name, value)
         }
-        if c.readout.hasParameters {
-            rows.append(("Linear.weight (\(c.outputSize)×\(c.hiddenSize))", "Vᵀ"))
-            if c.bias { rows.append(("Linear.bias", "c")) }
-        }
-        return rows
     }
 
     /// Keras: kernel (n × G·d) and recurrent_kernel (d × G·d) are not
