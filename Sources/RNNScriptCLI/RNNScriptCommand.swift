@@ -113,7 +113,7 @@ struct Driver {
             host.baseDirectory = Self.directory(of: file)
             if checkOnly { return runner.check(SourceFile(name: file, text: text)) }
             if reportPath != nil { runner.report = HTMLReport(title: file) }
-            if notebookPath != nil { runner.notebook = JupyterNotebook(languageVersion: RNNScriptCommand.version) }
+            if notebookPath != nil { runner.notebook = JupyterNotebook(languageVersion: RNNScriptCommand.version, asciiDrawings: ascii) }
             status = runner.run(SourceFile(name: file, text: text))
             host.baseDirectory = ""
             if let reportPath, let report = runner.report {

@@ -181,6 +181,24 @@ struct NotebookTests {
         #expect(report.render().contains(svg))
     }
 
+    @Test("drawings follow --ascii (the notebook's setting), not the terminal's locale")
+    func asciiDrawings() throws {
+        func drawing(runner ascii: Bool, notebook notebookASCII: Bool) throws -> String {
+            let runner = ScriptRunner(host: TestHost(), output: { _ in }, errors: { _ in })
+            runner.asciiDrawings = ascii
+            let notebook = JupyterNotebook(asciiDrawings: notebookASCII)
+            runner.notebook = notebook
+            _ = runner.run(SourceFile(name: "test.rnn", text: "model m = rnn { input 2; hidden 2; output 2 }\ndraw m\n"))
+            let cells = Self.cells(try JSON.parse(notebook.render()))
+            try #require(cells.count == 2)
+            return try #require(Self.joined(Self.outputs(cells[1]).first?["text"]))
+        }
+        let unicode = try drawing(runner: true, notebook: false)
+        #expect(unicode == (try drawing(runner: false, notebook: false)))
+        #expect(unicode.contains("┌"))
+        #expect(try drawing(runner: false, notebook: true).unicodeScalars.allSatisfy { $0.isASCII })
+    }
+
     @Test("a script that fails to check is one cell with its diagnostics as the error")
     func checkingError() throws {
         let run = try Self.run("# about\nseed 1\nshow nothing\n")

@@ -229,7 +229,7 @@ public final class ScriptRunner {
             if let notebook {
                 let diagnostics = (unmet.map { [NotebookOutput.expectationFailure($0, in: source)] } ?? [])
                     + (trainingFailure.map { [NotebookOutput.error($0, in: source)] } ?? [])
-                notebook.record(cell.range, number: cellCount, outputs: NotebookOutput.outputs(for: result, asciiDrawings: asciiDrawings) + diagnostics)
+                notebook.record(cell.range, number: cellCount, outputs: NotebookOutput.outputs(for: result, asciiDrawings: notebook.asciiDrawings) + diagnostics)
             }
             if let failure = trainingFailure {
                 report?.addError(cell: cellCount, source: text, message: renderer.render(failure, in: source))

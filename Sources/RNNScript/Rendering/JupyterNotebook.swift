@@ -19,12 +19,18 @@ public final class JupyterNotebook {
 
     /// `language_info.version` (the CLI passes its own version).
     public let languageVersion: String?
+    /// Draw networks in the text with ASCII only: the CLI's `--ascii`, never
+    /// the terminal's locale, so a notebook does not depend on where it was made.
+    public let asciiDrawings: Bool
     private var source: SourceFile?
     private var cells: [CodeCell] = []
     /// The first cell not yet recorded (cells run in order).
     private var next = 0
 
-    public init(languageVersion: String? = nil) { self.languageVersion = languageVersion }
+    public init(languageVersion: String? = nil, asciiDrawings: Bool = false) {
+        self.languageVersion = languageVersion
+        self.asciiDrawings = asciiDrawings
+    }
 
     /// Begins the notebook of a checked script: every cell, none run yet.
     func start(_ source: SourceFile, cells ranges: [SourceRange]) {
