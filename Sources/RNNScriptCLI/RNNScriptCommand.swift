@@ -34,6 +34,9 @@ public struct RNNScriptCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write an HTML notebook with plots to this file.", valueName: "file.html"))
     public var report: String?
 
+    @Option(name: .long, help: ArgumentHelp("Also write the run as a Jupyter notebook (nbformat 4) to this file.", valueName: "file.ipynb"))
+    public var ipynb: String?
+
     @Flag(name: .long, help: "Report the time and characters per second of every train on stderr (and in --json).")
     public var timing = false
 
@@ -60,10 +63,13 @@ public struct RNNScriptCommand: ParsableCommand {
         if report != nil && file == nil {
             throw ValidationError("--report needs a script to run")
         }
+        if ipynb != nil && file == nil {
+            throw ValidationError("--ipynb needs a script to run")
+        }
         if check && (file == nil || interactive) {
             throw ValidationError("--check needs a script and no -i")
         }
-        let status = Driver(json: json, reportPath: report, timing: timing, checkOnly: check, ascii: ascii).run(file: file, interactive: interactive || file == nil)
+        let status = Driver(json: json, reportPath: report, notebookPath: ipynb, timing: timing, checkOnly: check, ascii: ascii).run(file: file, interactive: interactive || file == nil)
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 }
@@ -72,6 +78,7 @@ public struct RNNScriptCommand: ParsableCommand {
 struct Driver {
     let json: Bool
     var reportPath: String? = nil
+    var notebookPath: String? = nil
     var timing = false
     var checkOnly = false
     var ascii = false
@@ -90,9 +97,11 @@ struct Driver {
         if let file {
             let shown = TextDecoding.printable(file)
             // Before any work: a report that cannot be written stops the run now, not after it.
-            if let reportPath, let problem = FileSystem.writeProblem(reportPath) {
-                Terminal.writeError("rnnscript: error: cannot write '\(TextDecoding.printable(reportPath))': \(problem)\n")
-                return .ioError
+            for path in [reportPath, notebookPath].compactMap({ $0 }) {
+                if let problem = FileSystem.writeProblem(path) {
+                    Terminal.writeError("rnnscript: error: cannot write '\(TextDecoding.printable(path))': \(problem)\n")
+                    return .ioError
+                }
             }
             let text: String
             do {
@@ -104,17 +113,16 @@ struct Driver {
             host.baseDirectory = Self.directory(of: file)
             if checkOnly { return runner.check(SourceFile(name: file, text: text)) }
             if reportPath != nil { runner.report = HTMLReport(title: file) }
+            if notebookPath != nil { runner.notebook = JupyterNotebook(languageVersion: RNNScriptCommand.version, asciiDrawings: ascii) }
             status = runner.run(SourceFile(name: file, text: text))
             host.baseDirectory = ""
             if let reportPath, let report = runner.report {
-                do {
-                    try host.writeFile(reportPath, contents: report.render())
-                } catch {
-                    let failure = error as? HostError ?? .unwritable(reportPath, reason: "\(error)")
-                    Terminal.writeError("rnnscript: error: \(Self.describe(failure, TextDecoding.printable(reportPath)))\n")
-                    return .ioError
-                }
+                guard write(report.render(), to: reportPath, host) else { return .ioError }
                 runner.report = nil
+            }
+            if let notebookPath, let notebook = runner.notebook {
+                guard write(notebook.render(), to: notebookPath, host) else { return .ioError }
+                runner.notebook = nil
             }
             if !interactive { return status }
         }
@@ -123,6 +131,18 @@ struct Driver {
         if let file { repl.noteEntriesSoFar(resolvedAgainst: Self.directory(of: file)) }
         let replStatus = repl.run()
         return file == nil ? replStatus : (status == .ok ? replStatus : status)
+    }
+
+    /// Writes a report or notebook; says why not on stderr and returns false if it cannot.
+    func write(_ contents: String, to path: String, _ host: FileHost) -> Bool {
+        do {
+            try host.writeFile(path, contents: contents)
+            return true
+        } catch {
+            let failure = error as? HostError ?? .unwritable(path, reason: "\(error)")
+            Terminal.writeError("rnnscript: error: \(Self.describe(failure, TextDecoding.printable(path)))\n")
+            return false
+        }
     }
 
     /// A file error as one line: "no such file 'x'", "cannot read 'x': it is a directory".

@@ -40,6 +40,8 @@ public final class ScriptRunner {
     public var asciiDrawings = false
     /// When set, every cell is also added to this HTML notebook.
     public var report: HTMLReport?
+    /// When set, the next script run (`run`) is also recorded in this Jupyter notebook.
+    public var notebook: JupyterNotebook?
     /// The source of every entry and file that ran without an error, in order:
     /// `:save` writes it out as a script that rebuilds the session.
     public private(set) var transcript: [String] = []
@@ -69,18 +71,21 @@ public final class ScriptRunner {
         let (statements, syntaxErrors) = Parser.parse(source)
         if !syntaxErrors.isEmpty {
             report(syntaxErrors, source)
-            return .failure(PhaseFailure(status: .scriptError))
+            return .failure(PhaseFailure(status: .scriptError, diagnostics: syntaxErrors))
         }
         var checker = Checker(symbols: interpreter.state.symbols, readFile: host.readFile)
         let cells = checker.check(statements)
         if !checker.diagnostics.isEmpty {
             report(checker.diagnostics, source)
-            return .failure(PhaseFailure(status: Self.status(of: checker.diagnostics)))
+            return .failure(PhaseFailure(status: Self.status(of: checker.diagnostics), diagnostics: checker.diagnostics))
         }
         return .success(cells)
     }
 
-    private struct PhaseFailure: Error { var status: RunStatus }
+    private struct PhaseFailure: Error {
+        var status: RunStatus
+        var diagnostics: [Diagnostic]
+    }
 
     /// Parses and checks a script without running it (`--check`).
     public func check(_ source: SourceFile) -> RunStatus {
@@ -96,8 +101,11 @@ public final class ScriptRunner {
         let cells: [CheckedCell]
         switch parseAndCheck(source) {
         case let .success(checked): cells = checked
-        case let .failure(failure): return failure.status
+        case let .failure(failure):
+            notebook?.startFailed(source, diagnostics: Array(Self.inSourceOrder(failure.diagnostics).prefix(Self.errorLimit)))
+            return failure.status
         }
+        notebook?.start(source, cells: cells.map(\.range))
         let before = (interpreter.state.expectationsPassed, interpreter.state.expectationsFailed)
         var lines = LineCounter(source)
         var stopped: RunStatus?
@@ -205,10 +213,12 @@ public final class ScriptRunner {
         do {
             let result = try interpreter.execute(cell, in: source)
             lastResult = result
-            if case let .expectation(expectation) = result, !expectation.passed {
-                // FILE:LINE:COL first, as diagnostics are, so editors and graders can jump to it.
-                report([Diagnostic(.expectationFailed(TextRenderer().expectationFailure(expectation)), at: cell.range, severity: .failure)], source)
-            }
+            let unmet: Diagnostic? = if case let .expectation(expectation) = result, !expectation.passed {
+                Diagnostic(.expectationFailed(TextRenderer().expectationFailure(expectation)), at: cell.range, severity: .failure)
+            } else { nil }
+            let trainingFailure: Diagnostic? = if case let .train(training) = result { training.failure } else { nil }
+            // FILE:LINE:COL first, as diagnostics are, so editors and graders can jump to it.
+            if let unmet { report([unmet], source) }
             switch format {
             case .text:
                 output(TextRenderer().renderSource(cell: cellCount, source: text) + TextRenderer(asciiDrawings: asciiDrawings).render(result) + "\n")
@@ -216,7 +226,12 @@ public final class ScriptRunner {
                 output(JSONRenderer().render(cell: cellCount, line: line, source: text, kind: cell.statement.kindName, result: result))
             }
             report?.add(cell: cellCount, source: text, text: TextRenderer().plain(result), result: result)
-            if case let .train(training) = result, let failure = training.failure {
+            if let notebook {
+                let diagnostics = (unmet.map { [NotebookOutput.expectationFailure($0, in: source)] } ?? [])
+                    + (trainingFailure.map { [NotebookOutput.error($0, in: source)] } ?? [])
+                notebook.record(cell.range, number: cellCount, outputs: NotebookOutput.outputs(for: result, asciiDrawings: notebook.asciiDrawings) + diagnostics)
+            }
+            if let failure = trainingFailure {
                 report?.addError(cell: cellCount, source: text, message: renderer.render(failure, in: source))
                 report([failure], source)
                 return RunStatus(failure.message.phase)
@@ -225,6 +240,7 @@ public final class ScriptRunner {
         } catch let diagnostic as Diagnostic {
             lastResult = nil
             report?.addError(cell: cellCount, source: text, message: renderer.render(diagnostic, in: source))
+            notebook?.record(cell.range, number: cellCount, outputs: [NotebookOutput.error(diagnostic, in: source)])
             switch format {
             case .text:
                 output(TextRenderer().renderSource(cell: cellCount, source: text) + "\n")
@@ -245,12 +261,17 @@ public final class ScriptRunner {
         diagnostics.contains { $0.message.phase == .io } ? .ioError : .scriptError
     }
 
+    /// Diagnostics sorted by where they start (stable).
+    static func inSourceOrder(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        diagnostics.enumerated().sorted { ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset) }.map(\.element)
+    }
+
     /// At most this many diagnostics are printed for one run.
     public static let errorLimit = 20
 
     /// Prints diagnostics in source order, at most `errorLimit` of them.
     func report(_ diagnostics: [Diagnostic], _ source: SourceFile) {
-        let sorted = diagnostics.enumerated().sorted { ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset) }.map(\.element)
+        let sorted = Self.inSourceOrder(diagnostics)
         for diagnostic in sorted.prefix(Self.errorLimit) { errors(renderer.render(diagnostic, in: source)) }
         if sorted.count > Self.errorLimit {
             errors("\(source.name): note: \(sorted.count - Self.errorLimit) more errors not shown\n")
