@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RNNScript
+import RNNRuntime
 
 /// `encoder on` (issue 14): an encoder–decoder in scripts. Training, the
 /// answers it gives on its own, its parameters and the statements that do
@@ -116,5 +117,34 @@ struct EncoderDecoderStatementTests {
         let show = r.output.components(separatedBy: "show one\n")[1].components(separatedBy: "[10]")[0]
         #expect(show.contains("s2: 1 inputs") && !show.contains("s1:"), "\(show)")
         #expect(r.output.contains("\n      s2  "), "\(r.output)")
+    }
+}
+
+extension EncoderDecoderStatementTests {
+    @Test("safetensors: the encoder's and decoder's modules, prefixed, round trip exactly")
+    func safetensors() {
+        let host = TestHost()
+        let r = runScript(Self.base + """
+
+            model q = lstm { input v; hidden 4; output v; encoder on }
+            save q to "q.safetensors"
+            let v0 = q.decoder.V
+            let w0 = q.encoder.W_f
+            model q = lstm { input v; hidden 4; output v; encoder on; init zeros }
+            load q from "q.safetensors"
+            expect q.decoder.V == v0 within 0
+            expect q.encoder.W_f == w0 within 0
+            """, host: host)
+        #expect(r.status == .ok, "\(r.errors)")
+        let tensors = ModelPorting.stateDict(runScriptConfiguration()).map(\.name)
+        #expect(tensors == ["encoder.rnn.weight_ih_l0", "encoder.rnn.weight_hh_l0", "encoder.rnn.bias_ih_l0", "encoder.rnn.bias_hh_l0",
+                            "decoder.rnn.weight_ih_l0", "decoder.rnn.weight_hh_l0", "decoder.rnn.bias_ih_l0", "decoder.rnn.bias_hh_l0",
+                            "decoder.readout.weight", "decoder.readout.bias"])
+    }
+
+    private func runScriptConfiguration() -> ModelConfiguration {
+        var c = ModelConfiguration(inputSize: 3, hiddenSize: 4, outputSize: 3, cell: .lstm)
+        c.encoderDecoder = true
+        return c
     }
 }

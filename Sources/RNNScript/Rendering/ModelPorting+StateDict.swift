@@ -44,7 +44,20 @@ extension ModelPorting {
 
     /// The tensors in state_dict order: embedding, per layer weight_ih,
     /// weight_hh, bias_ih, bias_hh, then the readout's weight and bias.
+    /// An encoder–decoder is two modules: `encoder.*` (no readout) and `decoder.*`.
     static func stateDict(_ c: ModelConfiguration) -> [StateDictTensor] {
+        if c.encoderDecoder {
+            let encoder = c.encoderConfiguration, offset = encoder.parameterShapes.count
+            func prefixed(_ tensors: [StateDictTensor], _ prefix: String, _ shift: Int) -> [StateDictTensor] {
+                tensors.map { tensor in
+                    var t = tensor
+                    t.name = prefix + t.name
+                    t.parts = t.parts.map { var part = $0; part.parameter += shift; return part }
+                    return t
+                }
+            }
+            return prefixed(stateDict(encoder), "encoder.", 0) + prefixed(stateDict(c.decoderConfiguration), "decoder.", offset)
+        }
         var tensors: [StateDictTensor] = []
         var index: [String: Int] = [:]
         func add(_ name: String, _ shape: [Int]) {
