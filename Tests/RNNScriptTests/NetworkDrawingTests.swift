@@ -341,4 +341,19 @@ struct NetworkDrawingTests {
     func svgMarkers() {
         #expect(DrawingSVG.markerID(.folded(Self.rnn)) != DrawingSVG.markerID(Self.deep))
     }
+
+    @Test("with an embedding: e_t = x_t E between the input and the first layer, folded and unrolled")
+    func embedding() {
+        var c = Self.configuration(cell: .gru)
+        c.embedding = 2
+        let folded = NetworkDrawing.folded(c)
+        Self.checkWellFormed(folded)
+        #expect(folded.edges.contains(.init(from: "x", to: "e", label: "E")) && folded.edges.contains(.init(from: "e", to: "s", label: "U_*")))
+        #expect(folded.node("x")!.row == folded.node("e")!.row + 1 && folded.node("e")!.row == folded.node("s")!.row + 1)
+        let unrolled = NetworkDrawing.unrolled(c, inputs: ["'a'", "'b'"], targets: ["'b'", nil])
+        Self.checkWellFormed(unrolled)
+        #expect(Self.edges(unrolled, label: "E").map(\.to) == ["e1", "e2"])
+        #expect(unrolled.edges.contains(.init(from: "e2", to: "s2", label: "U_*")))
+        #expect(DrawingText.render(folded, ascii: false).split(separator: "\n").allSatisfy { $0.unicodeScalars.count <= 76 })
+    }
 }

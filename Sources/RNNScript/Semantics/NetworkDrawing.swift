@@ -130,12 +130,19 @@ extension NetworkDrawing {
     /// below it (the top layer first), x_t at the bottom. U on x_t → s_t, the
     /// recurrence W as a self-loop s → s, V on s_t → ŷ_t (no label with `readout none`: ŷ_t is s_t); in a stack the arrow
     /// into layer L+1 carries `layer(L+1).U` and its loop `layer(L+1).W`.
-    /// Ids: `x`, `s` (or `layer1.s`, `layer2.s`…), `y`.
+    /// With an embedding, `e` (e_t = x_t E) sits between x_t and the first layer.
+    /// Ids: `x`, `e`, `s` (or `layer1.s`, `layer2.s`…), `y`.
     public static func folded(_ configuration: ModelConfiguration) -> NetworkDrawing {
         let layers = max(1, configuration.layers)
         var nodes = [Node(id: "y", label: "ŷ_t", role: .output, column: 0, row: 0)]
         var edges: [Edge] = []
         var below = "x"
+        if configuration.embedding != nil {
+            // The lookup e_t = x_t E between the input and the first layer.
+            nodes.append(Node(id: "e", label: "e_t", role: .operation, column: 0, row: layers + 1))
+            edges.append(Edge(from: "x", to: "e", label: "E"))
+            below = "e"
+        }
         for layer in 0..<layers {
             let id = stateID("", layer: layer, configuration)
             nodes.append(Node(id: id, label: stateLabel("s_t", layer: layer, configuration), role: .state, column: 0, row: layers - layer))
@@ -144,7 +151,7 @@ extension NetworkDrawing {
             below = id
         }
         edges.append(Edge(from: below, to: "y", label: configuration.readout.hasParameters ? "V" : ""))
-        nodes.append(Node(id: "x", label: "x_t", role: .input, column: 0, row: layers + 1))
+        nodes.append(Node(id: "x", label: "x_t", role: .input, column: 0, row: layers + (configuration.embedding == nil ? 1 : 2)))
         return NetworkDrawing(title: "the folded network " + sizeTitle(configuration), nodes: nodes, edges: edges)
     }
 }
@@ -175,7 +182,7 @@ extension NetworkDrawing {
     /// column ("…", role `.ellipsis`, one per layer, its arrows labelled W like
     /// the steps it stands for), and their last 2 steps.
     ///
-    /// Ids: `x1`, `s0`, `s1` (or `layer2.s1` when stacked), `y1`, `t1`, and
+    /// Ids: `x1`, `e1` (with an embedding), `s0`, `s1` (or `layer2.s1` when stacked), `y1`, `t1`, and
     /// `s4..s18` (or `layer2.s4..s18`) for an ellipsis.
     public static func unrolled(_ configuration: ModelConfiguration, inputs: [String], targets: [String?]) -> NetworkDrawing {
         let layers = max(1, configuration.layers)
@@ -192,7 +199,9 @@ extension NetworkDrawing {
         let hasTargets = steps.contains { step in step.map { target($0) != nil } ?? false }
         let outputRow = hasTargets ? 1 : 0
         func stateRow(_ layer: Int) -> Int { outputRow + layers - layer }
-        let inputRow = outputRow + layers + 1
+        let embedded = configuration.embedding != nil
+        // With an embedding, e_t = x_t E sits between x_t and the first layer.
+        let inputRow = outputRow + layers + (embedded ? 2 : 1)
 
         var nodes: [Node] = [], edges: [Edge] = []
         var previous: [String] = []
@@ -216,6 +225,11 @@ extension NetworkDrawing {
             let symbol = inputs[t - 1]
             nodes.append(Node(id: "x\(t)", label: symbol.isEmpty ? "x\(t)" : "x\(t) \(symbol)", role: .input, column: column, row: inputRow))
             var below = "x\(t)"
+            if embedded {
+                nodes.append(Node(id: "e\(t)", label: "e\(t)", role: .operation, column: column, row: inputRow - 1))
+                edges.append(Edge(from: below, to: "e\(t)", label: "E"))
+                below = "e\(t)"
+            }
             for layer in 0..<layers {
                 let id = stateID("\(t)", layer: layer, configuration)
                 nodes.append(Node(id: id, label: stateLabel("s\(t)", layer: layer, configuration), role: .state, column: column, row: stateRow(layer)))
