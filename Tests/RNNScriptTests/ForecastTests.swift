@@ -57,12 +57,13 @@ struct ForecastTests {
         #expect(report.render().contains("Predicted and true values of m on days"))
     }
 
-    @Test("a sequence of a plain series with outputs every: its last step; class targets keep the text form")
+    @Test("a sequence of a plain series with outputs every: its last step; class targets get the answers table")
     func everyAndClasses() {
         let every = runScript("sequence s = inputs [1, 2, 3] targets [2, 3, 4]\nmodel m = rnn { input 1; hidden 2; output 1; readout linear }\npredict m on s")
         #expect(every.status == .ok && every.output.contains("m on s: 1 sequence, each at its last step with a target"), "\(every.output)")
         #expect(every.output.contains("4.0000"), "\(every.output)")
         let classes = runScript("vocab v = ['a', 'b']\nsequence s = \"abab\" over v predicting next\nmodel m = rnn { input v; hidden 2; output v }\npredict m on s")
-        #expect(classes.status == .ok && classes.output.contains("predict m on s = \""), "\(classes.output)")
+        #expect(classes.status == .ok && classes.output.contains("m on s: 1 sequence, the most probable symbol at each step with a target"), "\(classes.output)")
+        #expect(classes.output.contains("answers exactly right"), "\(classes.output)")
     }
 }
