@@ -15,6 +15,7 @@ extension JupyterKernel {
         }
         cellError = nil
         cellErrorText.text = ""
+        cellIsSilent = silent
         // A Ctrl-C that came between cells must not stop this one's train.
         Interrupt.requested = 0
         let status = run(code, name: "<cell \(count)>")
@@ -80,6 +81,8 @@ extension JupyterKernel {
 
     /// One output of the running cell, sent on IOPub; the first error is kept for the reply.
     func cellOutput(_ output: NotebookOutput) {
+        if case let .error(name, value, traceback) = output, cellError == nil { cellError = (name, value, traceback) }
+        if cellIsSilent { return }
         switch output {
         case let .stream(name, text):
             publish("stream", ["name": .string(name), "text": .string(text)])
@@ -89,7 +92,6 @@ extension JupyterKernel {
                 "metadata": .object([]), "transient": .object([]),
             ])
         case let .error(name, value, traceback):
-            if cellError == nil { cellError = (name, value, traceback) }
             publish("error", ["ename": .string(name), "evalue": .string(value), "traceback": .array(traceback.map(JSON.string))])
         }
     }

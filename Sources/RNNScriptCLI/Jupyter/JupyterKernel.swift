@@ -33,6 +33,8 @@ final class JupyterKernel {
     var currentRequest: JupyterMessage?
     /// The first error of the cell running now, for its `execute_reply`.
     var cellError: (name: String, value: String, traceback: [String])?
+    /// A `silent` execute_request: its outputs are not broadcast.
+    var cellIsSilent = false
     /// What the runner printed as errors during the cell running now.
     let cellErrorText: TextBuffer
 
@@ -78,7 +80,7 @@ final class JupyterKernel {
         // The runner reports through the kernel, not the terminal.
         let runner = self.runner
         runner.outputObserver = { [unowned self] output in self.cellOutput(output) }
-        host.progressLine = { [unowned self] line in self.publish("stream", ["name": .string("stderr"), "text": .string(line)]) }
+        host.progressLine = { [unowned self] line in self.cellOutput(.stream(name: "stderr", text: line)) }
         installInterruptHandler()
         var items = [
             zmq_pollitem_t(socket: control.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0),
@@ -166,7 +168,6 @@ final class JupyterKernel {
         case "shutdown_request":
             let restart = request.content["restart"]?.boolValue ?? false
             reply(to: request, on: socket, "shutdown_reply", .object([("status", .string("ok")), ("restart", .bool(restart))]))
-            publish("status", ["execution_state": .string("idle")])
             return 0
         default:
             Self.log("ignored a message of type '\(TextDecoding.printable(request.type))'")
