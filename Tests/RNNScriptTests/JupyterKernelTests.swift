@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import RNNScript
 @testable import RNNScriptCLI
@@ -175,5 +176,31 @@ struct JupyterKernelTests {
         #expect(net.hasPrefix("net: model: "))
         #expect(net.contains("parameters"))
         #expect(KernelLanguage.inspect(code: "zzz", cursor: 1, state: runner.state) == nil)
+    }
+}
+
+/// `rnnscript kernel install` and `rnnscript kernel` as a user runs them.
+@Suite("rnnscript kernel on the command line", .serialized)
+struct KernelCommandLineTests {
+    @Test("kernel install --prefix writes kernel.json that runs this binary")
+    func installs() throws {
+        let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscript-kernelspec-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: prefix) }
+        let result = try runBinary(["kernel", "install", "--prefix", prefix.path])
+        #expect(result.status == 0)
+        let file = prefix.appendingPathComponent("share/jupyter/kernels/rnnscript/kernel.json").path
+        #expect(result.stdout == "installed kernelspec rnnscript in \(prefix.path)/share/jupyter/kernels/rnnscript\n")
+        let spec = try JSON.parse(String(contentsOfFile: file, encoding: .utf8))
+        #expect(spec["argv"] == .array([binaryURL.resolvingSymlinksInPath().path, "kernel", "--connection-file", "{connection_file}"].map(JSON.string)))
+        #expect(spec["display_name"]?.stringValue == "rnnscript")
+    }
+
+    @Test("kernel without a connection file, or with a bad one, is refused")
+    func refuses() throws {
+        #expect(try runBinary(["kernel"]).status == 64)
+        #expect(try runBinary(["kernel", "install", "--user", "--prefix", "/tmp"]).status == 64)
+        let missing = try runBinary(["kernel", "--connection-file", "/nonexistent/connection.json"])
+        #expect(missing.status == 74)
+        #expect(missing.stderr.contains("no such file"))
     }
 }
