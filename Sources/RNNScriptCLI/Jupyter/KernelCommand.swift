@@ -115,6 +115,6 @@ struct KernelSpec {
             ("argv", .array([.string(executable), .string("kernel"), .string("--connection-file"), .string("{connection_file}")])),
             ("display_name", .string("rnnscript")), ("language", .string("rnnscript")),
             ("interrupt_mode", .string("signal")), ("metadata", .object([])),
-        ]).pretty + "\n"
+        ]).pretty
     }
 }
