@@ -13,9 +13,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // HMAC-SHA256 for the Jupyter kernel's message signatures (no hand-written crypto).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
+        // ZeroMQ for the Jupyter kernel (`rnnscript kernel`).
+        .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
         // The runtime's own products and elementary functions (rnn_kernels.h).
         // No unsafe flags, so both libraries can be used as a dependency: the
         // C files say `#pragma STDC FP_CONTRACT OFF` themselves (every fma is
@@ -27,8 +31,9 @@ let package = Package(
         .target(
             name: "RNNScriptCLI",
             dependencies: [
-                "RNNScript", "CReadline",
+                "RNNScript", "CReadline", "CZMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(name: "rnnscript", dependencies: ["RNNScriptCLI"]),
         .testTarget(name: "RNNRuntimeTests", dependencies: ["RNNRuntime", "CKernels"]),

@@ -12,6 +12,10 @@ import RNNScript
 enum Completion {
     static let metaCommands = [":help", ":names", ":type", ":load", ":save", ":reset", ":quit"]
 
+    /// The characters that end a word being completed (readline's and the kernel's).
+    static let wordBreakCharacters = " \t\n\"'[](){},;=@+-*/<>"
+    static let wordBreaks = Set(wordBreakCharacters.unicodeScalars)
+
     /// Candidates for the word `line[start..<end]` (byte offsets, as readline gives them).
     static func candidates(line: String, start: Int, end: Int, state: SessionState,
                            listFiles: (String) -> [String] = Completion.files(matching:)) -> [String] {
@@ -80,7 +84,7 @@ enum ReadlineCompletion {
 
     static func install() {
         // readline keeps the pointer: give it a copy that lives as long as the process.
-        rnn_rl_set_word_breaks(strdup(" \t\n\"'[](){},;=@+-*/<>"))
+        rnn_rl_set_word_breaks(strdup(Completion.wordBreakCharacters))
         rnn_rl_set_completion(attempted)
     }
 

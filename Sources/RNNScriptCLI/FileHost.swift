@@ -13,6 +13,10 @@ final class FileHost: ScriptHost {
     /// `--timing`: time every train and report it on stderr.
     var timing = false
     private var lastDrawn = -1
+    /// The Jupyter kernel's progress: instead of a bar, a line of text about
+    /// once a second, from the second second of a `train` on.
+    var progressLine: ((String) -> Void)?
+    private var lineTimes: (start: Double, last: Double)?
 
     init(baseDirectory: String, showProgress: Bool) {
         self.baseDirectory = baseDirectory
@@ -20,7 +24,10 @@ final class FileHost: ScriptHost {
     }
 
     func clock() -> Double? {
-        guard timing else { return nil }
+        timing ? Self.monotonicSeconds() : nil
+    }
+
+    static func monotonicSeconds() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
@@ -76,6 +83,16 @@ final class FileHost: ScriptHost {
     }
 
     func trainingProgress(epoch: Int, of total: Int, loss: Double) {
+        if let progressLine {
+            let now = Self.monotonicSeconds()
+            let times = lineTimes ?? (start: now, last: now)
+            lineTimes = times
+            if now - times.last >= 1 || (epoch == total && now - times.start >= 1) {
+                lineTimes = (times.start, now)
+                progressLine("  training epoch \(epoch)/\(total)  loss \(NumberFormatting.fixed(loss))\n")
+            }
+            return
+        }
         guard showProgress, total > 0 else { return }
         let width = 30
         let filled = epoch * width / total
@@ -87,6 +104,7 @@ final class FileHost: ScriptHost {
     }
 
     func trainingFinished() {
+        lineTimes = nil
         if showProgress && lastDrawn >= 0 { Terminal.writeError("\r\u{1B}[K") }
         lastDrawn = -1
     }

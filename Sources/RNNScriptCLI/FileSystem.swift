@@ -176,6 +176,19 @@ enum FileSystem {
         return (info.st_mode & S_IFMT) == S_IFDIR ? nil : "'\(folder)' is not a folder"
     }
 
+    /// Creates a folder and any missing parents (`mkdir -p`).
+    static func makeDirectories(_ fullPath: String) throws(HostError) {
+        var path = fullPath.hasPrefix("/") ? "" : "."
+        for component in fullPath.split(separator: "/") {
+            path += "/" + component
+            if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .unwritable(fullPath, reason: reason(errno)) }
+        }
+        var info = stat()
+        guard stat(fullPath, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw .unwritable(fullPath, reason: "'\(fullPath)' is not a folder")
+        }
+    }
+
     // MARK: Helpers
 
     /// The folder of a path ("." when it has none).

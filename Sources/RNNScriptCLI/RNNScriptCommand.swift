@@ -19,6 +19,9 @@ public struct RNNScriptCommand: ParsableCommand {
 
             Exit status: 0 ok, 1 an expect failed, 64 usage, 65 script error, \
             70 runtime error, 74 file error.
+
+            Jupyter: `rnnscript kernel install` installs the kernelspec; Jupyter then \
+            runs `rnnscript kernel --connection-file F` (see `rnnscript kernel --help`).
             """,
         version: version)
 
@@ -52,7 +55,14 @@ public struct RNNScriptCommand: ParsableCommand {
     /// Prepares the standard streams and signals (see `Terminal.prepare`), then runs.
     public static func main() {
         Terminal.prepare()
-        main(nil)
+        // `rnnscript kernel …` is a command of its own: ArgumentParser would
+        // read `kernel` as the FILE argument, since this command has one.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == KernelCommand.name {
+            KernelCommand.main(Array(arguments.dropFirst()))
+        } else {
+            main(nil)
+        }
     }
 
     public func run() throws {

@@ -42,6 +42,10 @@ public final class ScriptRunner {
     public var report: HTMLReport?
     /// When set, the next script run (`run`) is also recorded in this Jupyter notebook.
     public var notebook: JupyterNotebook?
+    /// When set, told every output of a cell as a notebook shows it (its text,
+    /// its figures, its errors), and every diagnostic that stops a REPL entry
+    /// (`runEntry`) as an error: the Jupyter kernel's outputs.
+    public var outputObserver: ((NotebookOutput) -> Void)?
     /// The source of every entry and file that ran without an error, in order:
     /// `:save` writes it out as a script that rebuilds the session.
     public private(set) var transcript: [String] = []
@@ -137,6 +141,7 @@ public final class ScriptRunner {
         if !syntaxErrors.isEmpty {
             if syntaxErrors.allSatisfy(\.isAtEndOfInput) { return .needsMoreInput }
             report(syntaxErrors.filter { !$0.isAtEndOfInput }, source)
+            observe(syntaxErrors.filter { !$0.isAtEndOfInput }, source)
             return .completed(.scriptError)
         }
         var failed = false
@@ -146,6 +151,7 @@ public final class ScriptRunner {
             let cells = checker.check([statement])
             if !checker.diagnostics.isEmpty {
                 report(checker.diagnostics, source)
+                observe(checker.diagnostics, source)
                 return .completed(Self.status(of: checker.diagnostics))
             }
             if let failure = execute(cells[0], source, &lines) { return .completed(failure) }
@@ -226,10 +232,12 @@ public final class ScriptRunner {
                 output(JSONRenderer().render(cell: cellCount, line: line, source: text, kind: cell.statement.kindName, result: result))
             }
             report?.add(cell: cellCount, source: text, text: TextRenderer().plain(result), result: result)
-            if let notebook {
+            if notebook != nil || outputObserver != nil {
                 let diagnostics = (unmet.map { [NotebookOutput.expectationFailure($0, in: source)] } ?? [])
                     + (trainingFailure.map { [NotebookOutput.error($0, in: source)] } ?? [])
-                notebook.record(cell.range, number: cellCount, outputs: NotebookOutput.outputs(for: result, asciiDrawings: notebook.asciiDrawings) + diagnostics)
+                let outputs = NotebookOutput.outputs(for: result, asciiDrawings: notebook?.asciiDrawings ?? asciiDrawings) + diagnostics
+                notebook?.record(cell.range, number: cellCount, outputs: outputs)
+                outputs.forEach { outputObserver?($0) }
             }
             if let failure = trainingFailure {
                 report?.addError(cell: cellCount, source: text, message: renderer.render(failure, in: source))
@@ -241,6 +249,7 @@ public final class ScriptRunner {
             lastResult = nil
             report?.addError(cell: cellCount, source: text, message: renderer.render(diagnostic, in: source))
             notebook?.record(cell.range, number: cellCount, outputs: [NotebookOutput.error(diagnostic, in: source)])
+            outputObserver?(NotebookOutput.error(diagnostic, in: source))
             switch format {
             case .text:
                 output(TextRenderer().renderSource(cell: cellCount, source: text) + "\n")
@@ -268,6 +277,14 @@ public final class ScriptRunner {
 
     /// At most this many diagnostics are printed for one run.
     public static let errorLimit = 20
+
+    /// Tells the output observer (if any) of diagnostics, as `report` prints them.
+    private func observe(_ diagnostics: [Diagnostic], _ source: SourceFile) {
+        guard let outputObserver else { return }
+        for diagnostic in Self.inSourceOrder(diagnostics).prefix(Self.errorLimit) {
+            outputObserver(NotebookOutput.error(diagnostic, in: source))
+        }
+    }
 
     /// Prints diagnostics in source order, at most `errorLimit` of them.
     func report(_ diagnostics: [Diagnostic], _ source: SourceFile) {

@@ -68,7 +68,7 @@ public enum NotebookOutput: Equatable, Sendable {
     }
 
     /// Text split into lines without their `\n` (a final newline ends the last line).
-    static func lines(_ text: String) -> [String] {
+    public static func lines(_ text: String) -> [String] {
         var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if parts.last == "" { parts.removeLast() }
         return parts

@@ -1,0 +1,4 @@
+#ifndef RNNSCRIPT_ZMQ_SHIM_H
+#define RNNSCRIPT_ZMQ_SHIM_H
+#include <zmq.h>
+#endif
