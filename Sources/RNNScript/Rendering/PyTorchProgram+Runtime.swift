@@ -178,11 +178,17 @@ def start_processes(device):
     return RANK, WORLD
 
 
+WRAPPED = {}
+
+
 def distributed(net, device):
+    """The module DDP runs (one wrapper per module, however many trains use it)."""
     if WORLD == 1:
         return net
     from torch.nn.parallel import DistributedDataParallel
-    return DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
+    if id(net) not in WRAPPED:
+        WRAPPED[id(net)] = DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
+    return WRAPPED[id(net)]
 
 
 def all_sum(x):
