@@ -18,6 +18,11 @@ public struct RandomSource: Sendable {
         s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
+    /// The generator's four state words (s0, s1, s2, s3): enough for another
+    /// implementation of xoshiro256** (an emitted PyTorch program's) to go on
+    /// drawing exactly the numbers this one would.
+    public var stateWords: [UInt64] { [s0, s1, s2, s3] }
+
     @inline(__always) private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 {
         (x << k) | (x >> (64 - k))
     }

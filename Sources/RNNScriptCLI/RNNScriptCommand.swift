@@ -46,6 +46,11 @@ public struct RNNScriptCommand: ParsableCommand {
     @Flag(name: .long, help: "Only parse and check FILE (names, shapes, data files); run nothing.")
     public var check = false
 
+    @Option(name: .customLong("emit-pytorch"),
+            help: ArgumentHelp("Run FILE quietly and write its trains as a PyTorch program to this file, with its data beside it (OUT.py → OUT.safetensors).",
+                               valueName: "out.py"))
+    public var emitPyTorch: String?
+
     @Flag(name: .long, help: ArgumentHelp("Draw networks (draw) with ASCII only.",
                                           discussion: "Also the default on a terminal whose locale is not UTF-8; piped output is always UTF-8, so it is the same bytes everywhere."))
     public var ascii = false
@@ -75,6 +80,14 @@ public struct RNNScriptCommand: ParsableCommand {
         }
         if ipynb != nil && file == nil {
             throw ValidationError("--ipynb needs a script to run")
+        }
+        if emitPyTorch != nil && (file == nil || interactive || check || json || report != nil || ipynb != nil) {
+            throw ValidationError("--emit-pytorch needs a script and none of -i, --check, --json, --report, --ipynb")
+        }
+        if let out = emitPyTorch, let file {
+            let status = PyTorchEmission(output: out).run(file: file)
+            if status != .ok { throw ExitCode(status.rawValue) }
+            return
         }
         if check && (file == nil || interactive) {
             throw ValidationError("--check needs a script and no -i")

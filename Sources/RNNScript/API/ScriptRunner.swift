@@ -49,6 +49,8 @@ public final class ScriptRunner {
     /// The source of every entry and file that ran without an error, in order:
     /// `:save` writes it out as a script that rebuilds the session.
     public private(set) var transcript: [String] = []
+    /// The checked cells of the last script `run` started.
+    public private(set) var lastCells: [CheckedCell] = []
 
     public init(host: ScriptHost, format: OutputFormat = .text, useColor: Bool = false,
                 output: @escaping (String) -> Void, errors: @escaping (String) -> Void) {
@@ -61,6 +63,12 @@ public final class ScriptRunner {
     }
 
     public var state: SessionState { interpreter.state }
+
+    /// Told what every `train` starts from, before it runs (`--emit-pytorch`).
+    public var onTrain: ((TrainingCapture) -> Void)? {
+        get { interpreter.onTrain }
+        set { interpreter.onTrain = newValue }
+    }
 
     /// Forgets every declaration and value (`:reset`).
     public func reset() {
@@ -104,7 +112,7 @@ public final class ScriptRunner {
     public func run(_ source: SourceFile) -> RunStatus {
         let cells: [CheckedCell]
         switch parseAndCheck(source) {
-        case let .success(checked): cells = checked
+        case let .success(checked): cells = checked; lastCells = checked
         case let .failure(failure):
             notebook?.startFailed(source, diagnostics: Array(Self.inSourceOrder(failure.diagnostics).prefix(Self.errorLimit)))
             return failure.status

@@ -9,6 +9,8 @@ import RNNRuntime
 public struct Interpreter {
     public var state: SessionState
     let host: ScriptHost
+    /// Told what every `train` starts from, before it runs (`--emit-pytorch`).
+    public var onTrain: ((TrainingCapture) -> Void)?
 
     public init(state: SessionState = SessionState(), host: ScriptHost) {
         self.state = state
@@ -263,6 +265,10 @@ public struct Interpreter {
         options.frozen = slot.frozen
         let host = self.host
         var random = state.random
+        onTrain?(TrainingCapture(model: model.name, modelState: slot.model, data: data, validation: held, loss: loss,
+                                 optimizer: optimizer.name, settings: optimizer.settings, optimizerSteps: optimizerState.stepCount,
+                                 options: options, reportEvery: reportEvery ?? max(1, options.epochs / 10),
+                                 generator: random.stateWords, range: range))
         let started = host.clock()
         let result = slot.model.train(
             on: data, loss: loss, optimizer: &optimizerState, options: options, random: &random, validation: held,
