@@ -16,19 +16,7 @@ struct PyTorchEmission {
 
     func run(file: String) -> RunStatus {
         let dataPath = Self.dataPath(output)
-        for path in [output, dataPath] {
-            if let problem = FileSystem.writeProblem(path) {
-                Terminal.writeError("rnnscript: error: cannot write '\(TextDecoding.printable(path))': \(problem)\n")
-                return .ioError
-            }
-        }
-        let text: String
-        do {
-            text = try FileSystem.readText(file, shownAs: file, kind: .script)
-        } catch {
-            Terminal.writeError("rnnscript: error: \(Driver.describe(error, TextDecoding.printable(file)))\n")
-            return .ioError
-        }
+        guard Driver.outputsWritable([output, dataPath]), let text = Driver.readScript(file) else { return .ioError }
         let host = FileHost(baseDirectory: Driver.directory(of: file), showProgress: false)
         let runner = ScriptRunner(host: host, format: .text, useColor: Terminal.colorAllowed(STDERR_FILENO),
                                   output: { _ in }, errors: Terminal.writeError)

@@ -118,21 +118,8 @@ struct Driver {
         if interactive { installInterruptHandler() }
         var status = RunStatus.ok
         if let file {
-            let shown = TextDecoding.printable(file)
             // Before any work: a report that cannot be written stops the run now, not after it.
-            for path in [reportPath, notebookPath].compactMap({ $0 }) {
-                if let problem = FileSystem.writeProblem(path) {
-                    Terminal.writeError("rnnscript: error: cannot write '\(TextDecoding.printable(path))': \(problem)\n")
-                    return .ioError
-                }
-            }
-            let text: String
-            do {
-                text = try FileSystem.readText(file, shownAs: file, kind: .script)
-            } catch {
-                Terminal.writeError("rnnscript: error: \(Self.describe(error, shown))\n")
-                return .ioError
-            }
+            guard Self.outputsWritable([reportPath, notebookPath].compactMap { $0 }), let text = Self.readScript(file) else { return .ioError }
             host.baseDirectory = Self.directory(of: file)
             if checkOnly { return runner.check(SourceFile(name: file, text: text)) }
             if reportPath != nil { runner.report = HTMLReport(title: file) }
@@ -169,6 +156,27 @@ struct Driver {
     }
 
     /// A file error as one line: "no such file 'x'", "cannot read 'x': it is a directory".
+    /// Before any work: whether every output file can be written (else why not, on stderr).
+    static func outputsWritable(_ paths: [String]) -> Bool {
+        for path in paths {
+            if let problem = FileSystem.writeProblem(path) {
+                Terminal.writeError("rnnscript: error: cannot write '\(TextDecoding.printable(path))': \(problem)\n")
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The script's text, or nil after saying on stderr why it cannot be read.
+    static func readScript(_ file: String) -> String? {
+        do {
+            return try FileSystem.readText(file, shownAs: file, kind: .script)
+        } catch {
+            Terminal.writeError("rnnscript: error: \(describe(error, TextDecoding.printable(file)))\n")
+            return nil
+        }
+    }
+
     static func describe(_ error: HostError, _ shown: String) -> String {
         switch error {
         case .notFound: return "no such file '\(shown)'"
